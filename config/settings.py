@@ -1,0 +1,180 @@
+"""Settings: one object, loaded once at the edge (the CLI or daemon) and passed down as values.
+
+Environment variables use the prefix ``SWC_`` and ``__`` for nesting, e.g. ``SWC_CATALOGUE__BASE_URL``.
+A ``.env`` file in the working directory is read too, and secrets can come from files in
+``SWC_SECRETS_DIR`` (one file per variable, named like the variable without the prefix, lower case,
+e.g. ``catalogue__password``). With no settings at all everything runs against the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.errors import ConfigError
+
+__all__ = [
+    "CatalogueSettings",
+    "GitHubSettings",
+    "JourneySettings",
+    "ReconcileSettings",
+    "Settings",
+    "StoreSettings",
+    "SyncSettings",
+    "load_settings",
+    "DEFAULT_JOURNEY",
+]
+
+SANDBOX = "sandbox"  # sentinel base URL: start the embedded sandbox server
+DEFAULT_JOURNEY = Path(__file__).parent / "journeys" / "klantreis_functioneel_beheer.md"
+
+ENTITY_SCHEMAS: dict[str, str] = {
+    "organisation": "organisatie",
+    "contact": "contactpersoon",
+    "package": "module",
+    "usage": "gebruik",
+    "koppeling": "koppeling",
+}
+
+
+class CatalogueSettings(BaseModel):
+    """Where and how to reach the OpenRegister objects API."""
+
+    base_url: str = Field(SANDBOX, description="Backend URL, e.g. https://softwarecatalogus.example.nl, or 'sandbox'")
+    api_prefix: str = Field("/index.php/apps/openregister/api", description="API root below the base URL")
+    register_slug: str = Field("voorzieningen", description="Register slug")
+    schemas: dict[str, str] = Field(default_factory=lambda: dict(ENTITY_SCHEMAS), description="entity -> schema slug")
+    user: str | None = Field(None, description="Nextcloud user for HTTP Basic")
+    password: SecretStr | None = Field(None, description="Nextcloud app password")
+    page_size: int = Field(500, ge=1, le=5000, description="_limit per request")
+    concurrency: int = Field(8, ge=1, le=64, description="pages fetched at once per entity type")
+    timeout: float = Field(30.0, gt=0, description="seconds per request")
+    max_retries: int = Field(5, ge=0, le=20, description="retries per request")
+    max_retry_seconds: float = Field(120.0, gt=0, description="total retry time per request")
+    overlap_seconds: int = Field(300, ge=0, description="incremental: re-read this much before the watermark")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value != SANDBOX and not value.startswith(("http://", "https://")):
+            raise ValueError("expected 'sandbox' or an http(s):// URL")
+        return value.rstrip("/")
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+
+class GitHubSettings(BaseModel):
+    """The journey's issue tracker."""
+
+    base_url: str = Field(SANDBOX, description="GitHub API URL (https://api.github.com) or 'sandbox'")
+    token: SecretStr | None = Field(None, description="Personal access token or installation token")
+    app_id: int | None = Field(None, description="GitHub App id (instead of a token)")
+    app_private_key: SecretStr | None = Field(None, description="GitHub App private key (PEM)")
+    app_installation_id: int | None = Field(None, description="GitHub App installation id")
+    repo: str = Field("VNG-Realisatie/Softwarecatalogus", description="default repository for bare #N")
+    timeout: float = Field(30.0, gt=0)
+    max_wait_seconds: float = Field(60.0, ge=0, description="longest wait for a rate limit before deferring")
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, value: str) -> str:
+        if value.count("/") != 1 or not all(value.split("/")):
+            raise ValueError("expected 'owner/name'")
+        return value
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+
+class StoreSettings(BaseModel):
+    """The database."""
+
+    url: str = Field("sqlite:///data/swc-beheer.sqlite3", description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return value
+
+
+class SyncSettings(BaseModel):
+    """Sync behaviour."""
+
+    deletion_brake: float = Field(0.05, ge=0, le=1, description="hold deletions above this share of a type")
+    interval_seconds: int = Field(3600, ge=10, description="daemon: catalogue sync interval")
+    full_every: int = Field(24, ge=1, description="daemon: every Nth sync is a full one")
+
+
+class JourneySettings(BaseModel):
+    """Journey documents and step rollup."""
+
+    paths: list[Path] = Field(default_factory=lambda: [DEFAULT_JOURNEY])
+    blocked_label: str = "blocked"
+    stale_days: int = Field(60, ge=1)
+    dashboard_issue_title: str = "Klantreis functioneel beheer: status"
+    publish_dashboard: bool = False
+
+
+class ReconcileSettings(BaseModel):
+    """Which rules run and their thresholds."""
+
+    disabled_rules: list[str] = Field(default_factory=list)
+    concept_supplier_warn_days: int = Field(14, ge=0)
+    concept_package_warn_days: int = Field(30, ge=0)
+    duplicate_name_score: float = Field(92.0, ge=0, le=100)
+    evidence_cap: int = Field(20, ge=1)
+
+
+class Settings(BaseSettings):
+    """All settings of swc-beheer."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SWC_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    language: Literal["nl", "en"] = "nl"
+    catalogue: CatalogueSettings = CatalogueSettings()
+    github: GitHubSettings = GitHubSettings()
+    store: StoreSettings = StoreSettings()
+    sync: SyncSettings = SyncSettings()
+    journey: JourneySettings = JourneySettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    return "SWC_" + "__".join(str(part).upper() for part in loc if not isinstance(part, int))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings from the environment, `.env` and secret files; raise ConfigError naming the variable."""
+    secrets_dir = os.environ.get("SWC_SECRETS_DIR")
+    kwargs: dict[str, Any] = dict(overrides)
+    if secrets_dir:
+        if not Path(secrets_dir).is_dir():
+            raise ConfigError(f"SWC_SECRETS_DIR={secrets_dir} is not a directory")
+        kwargs["_secrets_dir"] = secrets_dir
+    try:
+        return Settings(**kwargs)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = _env_name(err["loc"])
+            # never echo the input: it may be a secret
+            lines.append(f"{name}: {err['msg']}")
+        raise ConfigError(
+            "Invalid settings:\n  " + "\n  ".join(lines),
+            hint="see README 'Settings' for the expected forms",
+        ) from None

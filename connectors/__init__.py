@@ -1,0 +1,1 @@
+"""Connectors: HTTP and wire formats turned into typed records. They never read Settings or touch the store."""

@@ -1,0 +1,1 @@
+"""Journey documents, issue references and step status: pure functions, no store."""

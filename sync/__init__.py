@@ -1,0 +1,1 @@
+"""Sync: the store, runs, jobs, reports and the CLI/daemon wiring."""

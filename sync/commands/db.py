@@ -1,0 +1,26 @@
+"""CLI commands: db (schema upgrade and location)."""
+
+from __future__ import annotations
+
+import typer
+
+from sync.cli import console, settings_from, user_errors
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `db` group to the root app."""
+    db = typer.Typer(help="The local database.", no_args_is_help=True)
+
+    @db.command("upgrade")
+    def upgrade(ctx: typer.Context) -> None:
+        """Apply pending schema migrations to the configured store."""
+        from sync.store import open_store
+
+        settings = settings_from(ctx)
+        with user_errors():
+            store = open_store(settings.store.url)
+        console.print(f"Store up to date: {store.location}")
+
+    app.add_typer(db, name="db")

@@ -1,0 +1,113 @@
+"""The one MetaData all tables hang on, and the engine/session factory (`open_store`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from config.errors import SwcError
+
+__all__ = ["metadata", "Store", "StoreError", "SchemaMismatch", "open_store", "redact_url"]
+
+# Naming convention keeps Alembic's constraint names stable across SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class StoreError(SwcError):
+    """The database could not be opened or written."""
+
+
+class SchemaMismatch(StoreError):
+    """The database schema is newer than this code, or could not be upgraded."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported by the caller; never echo it raw
+        return "<unparsable database URL>"
+
+
+@dataclass
+class Store:
+    """An open database: engine plus session factory. One short session per run or job."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    url: str
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits at the end or rolls back entirely on any exception."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for users: the file path for SQLite, the redacted URL otherwise."""
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return str(Path(url.database or "").resolve())
+        return redact_url(self.url)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the sync; a killed writer leaves no trace
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def open_store(url: str, *, upgrade: bool = True, schema: str | None = None) -> Store:
+    """Open (and by default migrate) the store at `url`.
+
+    `schema` selects a PostgreSQL schema (search_path); tests use it to isolate concurrent runs.
+    """
+    from sqlalchemy import create_engine
+
+    from sync.store.migrate import upgrade_store
+
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(f"SWC_STORE__URL is not a database URL: {redact_url(url)}") from exc
+    kwargs: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+        if schema:
+            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url)
+    if upgrade:
+        upgrade_store(store)
+    return store

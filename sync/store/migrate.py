@@ -1,0 +1,52 @@
+"""Alembic, driven from code: `open_store` upgrades to all heads (one branch per area of the store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from sync.store.base import Store
+
+__all__ = ["alembic_config", "upgrade_store", "current_heads"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(store: Store) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = store.engine
+    return cfg
+
+
+def current_heads(store: Store) -> set[str]:
+    with store.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def upgrade_store(store: Store) -> None:
+    """Bring the schema to the newest revision of every branch; refuse a database newer than the code."""
+    from sync.store.base import SchemaMismatch
+
+    cfg = alembic_config(store)
+    script = ScriptDirectory.from_config(cfg)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = current_heads(store) - known
+    if unknown:
+        raise SchemaMismatch(
+            f"The store at {store.location} has schema revision(s) {sorted(unknown)} this version does not know.",
+            hint="run a newer swc-beheer, or restore a backup made with this version",
+        )
+    try:
+        command.upgrade(cfg, "heads")
+    except Exception as exc:  # alembic raises many types; the user needs one message
+        raise SchemaMismatch(
+            f"Could not upgrade the store at {store.location}: {exc}",
+            hint="back up the database and run `swc-beheer db upgrade`",
+        ) from exc
