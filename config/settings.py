@@ -158,23 +158,58 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return "SWC_" + "__".join(str(part).upper() for part in loc if not isinstance(part, int))
 
 
+def _secret_files(directory: str) -> dict[str, Any]:
+    """Nested overrides from one-file-per-secret (Docker/Kubernetes style), e.g. `catalogue__password`."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ConfigError(f"SWC_SECRETS_DIR={directory} is not a directory")
+    values: dict[str, Any] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        name = path.name.lower().removeprefix("swc_")
+        *parents, leaf = name.split("__")
+        target = values
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = path.read_text(encoding="utf-8").strip()
+    return values
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged.setdefault(key, value)
+    return merged
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Load settings from the environment, `.env` and secret files; raise ConfigError naming the variable."""
-    secrets_dir = os.environ.get("SWC_SECRETS_DIR")
-    kwargs: dict[str, Any] = dict(overrides)
-    if secrets_dir:
-        if not Path(secrets_dir).is_dir():
-            raise ConfigError(f"SWC_SECRETS_DIR={secrets_dir} is not a directory")
-        kwargs["_secrets_dir"] = secrets_dir
+    """Load settings from overrides, the environment, `.env` and secret files (lowest priority).
+
+    Raises ConfigError naming each offending SWC_* variable, never echoing a value (it may be a secret).
+    """
     try:
-        return Settings(**kwargs)
+        env_view = Settings(**overrides)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            name = _env_name(err["loc"])
-            # never echo the input: it may be a secret
-            lines.append(f"{name}: {err['msg']}")
-        raise ConfigError(
-            "Invalid settings:\n  " + "\n  ".join(lines),
-            hint="see README 'Settings' for the expected forms",
-        ) from None
+        raise _config_error(exc) from None
+    secrets_dir = os.environ.get("SWC_SECRETS_DIR")
+    if not secrets_dir:
+        return env_view
+    from_files = _secret_files(secrets_dir)
+    # secret files fill only what the environment left unset
+    current = env_view.model_dump(exclude_unset=True)
+    try:
+        return Settings(**_merge(current, from_files))
+    except ValidationError as exc:
+        raise _config_error(exc) from None
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    lines = [f"{_env_name(err['loc'])}: {err['msg']}" for err in exc.errors()]
+    return ConfigError(
+        "Invalid settings:\n  " + "\n  ".join(lines),
+        hint="see README 'Settings' for the expected forms",
+    )
