@@ -1,0 +1,41 @@
+"""CLI command: `journey publish [--dry-run]`, the journey board as one GitHub issue (opt-in)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from sync.cli import console, settings_from, user_errors
+from sync.i18n import t
+from sync.journey_sync import run_publish
+
+__all__ = ["register_publish"]
+
+
+def register_publish(journey_app: typer.Typer) -> None:
+    """Add `publish` to the journey command group."""
+
+    @journey_app.command("publish")
+    def publish_command(
+        ctx: typer.Context,
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the Markdown; fetch and write nothing."),
+    ) -> None:
+        """Publish the journey board as a GitHub issue: created once, then edited in place when it changed."""
+        settings = settings_from(ctx)
+        with user_errors():
+            report = asyncio.run(run_publish(settings, dry_run=dry_run))
+        if report.action == "dry_run":
+            console.print(report.body, markup=False, highlight=False)
+            return
+        console.print(
+            t(
+                f"journey.publish.{report.action}",
+                settings.language,
+                number=report.number,
+                url=report.url,
+                chars=report.chars,
+            ),
+            markup=False,
+            highlight=False,
+        )

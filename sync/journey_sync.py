@@ -1,0 +1,461 @@
+"""Refresh the journeys' GitHub issues into the store and record what changed (issues and step statuses)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from config.errors import ConfigError
+from config.settings import Settings
+from connectors.github import MAX_BODY, GitHubClient
+from connectors.github_models import Comment, IssueInfo, IssueKey, PullRequestRef
+from journey.models import Journey
+from journey.rollup import Board
+from sync.store.base import Store
+from sync.store.journey_tables import (
+    TRACKED_FIELDS,
+    journey_issue,
+    journey_issue_history,
+    journey_step,
+    journey_step_history,
+)
+
+__all__ = [
+    "Changes",
+    "DASHBOARD_MARKER",
+    "IssueChange",
+    "PublishReport",
+    "RefreshReport",
+    "StepChange",
+    "SANDBOX_TOKEN",
+    "build_github_client",
+    "changes_since",
+    "issue_keys",
+    "load_issue_states",
+    "load_journeys",
+    "run_publish",
+    "record_step_statuses",
+    "refresh_journeys",
+    "save_issues",
+]
+
+SANDBOX_TOKEN = "sandbox-token"
+
+
+@dataclass(frozen=True)
+class IssueChange:
+    key: IssueKey
+    field: str  # state | state_reason | labels | fetch_state
+    old: str | None  # None: first seen
+    new: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StepChange:
+    journey: str
+    step: str
+    old: str | None  # None: first seen
+    new: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since a moment: issue field changes and step status changes, oldest first."""
+
+    issues: list[IssueChange] = field(default_factory=list)
+    steps: list[StepChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """One refresh: how many issues, what changed, what was deferred and what it cost."""
+
+    started_at: datetime
+    keys: int
+    fetched: int
+    changes: list[IssueChange]
+    deferred: list[IssueKey]
+    requests: int
+    rate_points_used: int
+    strategy: str
+    reset_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.deferred
+
+
+# -- conversions -------------------------------------------------------------------------------------------
+
+
+def _row(info: IssueInfo) -> dict[str, Any]:
+    """The journey_issue columns for `info` (not_modified is stored as ok: the stored info still holds)."""
+    data = info.model_dump(mode="json")
+    return {
+        "fetch_state": "ok" if info.fetch_state == "not_modified" else info.fetch_state,
+        "moved_to": str(info.moved_to) if info.moved_to else None,
+        **{
+            name: getattr(info, name)
+            for name in (
+                "title",
+                "state",
+                "state_reason",
+                "milestone",
+                "author",
+                "created_at",
+                "updated_at",
+                "closed_at",
+                "html_url",
+                "comment_count",
+                "sub_issues_total",
+                "sub_issues_completed",
+                "project_status",
+                "etag",
+                "fetched_at",
+            )
+        },
+        "labels": list(info.labels),
+        "assignees": list(info.assignees),
+        "comments": data["comments"],
+        "closing_pull_requests": data["closing_pull_requests"],
+    }
+
+
+def _parse_key(text: str | None) -> IssueKey | None:
+    if not text:
+        return None
+    repo, _, number = text.rpartition("#")
+    return IssueKey(repo=repo, number=int(number))
+
+
+def _info(row: Mapping[Any, Any]) -> IssueInfo:
+    return IssueInfo(
+        key=IssueKey(repo=row["repo"], number=row["number"]),
+        fetch_state=row["fetch_state"],
+        moved_to=_parse_key(row["moved_to"]),
+        labels=tuple(row["labels"] or ()),
+        assignees=tuple(row["assignees"] or ()),
+        comments=tuple(Comment.model_validate(c) for c in row["comments"] or ()),
+        closing_pull_requests=tuple(
+            PullRequestRef.model_validate(p) for p in row["closing_pull_requests"] or ()
+        ),
+        **{
+            name: row[name]
+            for name in (
+                "title",
+                "state",
+                "state_reason",
+                "milestone",
+                "author",
+                "created_at",
+                "updated_at",
+                "closed_at",
+                "html_url",
+                "comment_count",
+                "sub_issues_total",
+                "sub_issues_completed",
+                "project_status",
+                "etag",
+                "fetched_at",
+            )
+        },
+    )
+
+
+def _tracked(values: Mapping[Any, Any], name: str) -> str | None:
+    value = values.get(name)
+    if name == "labels":
+        return json.dumps(sorted(value or []), ensure_ascii=False)
+    return None if value is None else str(value)
+
+
+# -- issues ------------------------------------------------------------------------------------------------
+
+
+def issue_keys(journeys: Iterable[Journey]) -> list[IssueKey]:
+    """Every issue the journeys reference, once, in document order (repositories compared lower-case)."""
+    seen: dict[IssueKey, IssueKey] = {}
+    for journey in journeys:
+        for step in journey.steps:
+            for ref in step.refs:
+                seen.setdefault(ref.key.normalised(), ref.key)
+    return list(seen.values())
+
+
+def load_issue_states(store: Store) -> dict[IssueKey, IssueInfo]:
+    """The last known state of every stored issue, keyed by normalised IssueKey."""
+    with store.transaction() as session:
+        rows = session.execute(sa.select(journey_issue)).mappings().all()
+    return {IssueKey(repo=row["repo"], number=row["number"]): _info(row) for row in rows}
+
+
+def save_issues(store: Store, issues: Mapping[IssueKey, IssueInfo], *, now: datetime) -> list[IssueChange]:
+    """Upsert the issues; record a history row for every tracked field that changed. Returns the changes."""
+    changes: list[IssueChange] = []
+    with store.transaction() as session:
+        for key, info in issues.items():
+            if info.fetch_state != "deferred":
+                changes += _save_issue(session, key.normalised(), info, now)
+    return changes
+
+
+def _save_issue(session: Session, key: IssueKey, info: IssueInfo, now: datetime) -> list[IssueChange]:
+    where = (journey_issue.c.repo == key.repo) & (journey_issue.c.number == key.number)
+    old = session.execute(sa.select(journey_issue).where(where)).mappings().first()
+    values = _row(info)
+    changes = [
+        IssueChange(key, name, _tracked(old, name) if old else None, _tracked(values, name), now)
+        for name in TRACKED_FIELDS
+        if old is None or _tracked(old, name) != _tracked(values, name)
+    ]
+    if old is None:
+        session.execute(
+            sa.insert(journey_issue).values(
+                repo=key.repo, number=key.number, first_seen=now, changed_at=now, **values
+            )
+        )
+    else:
+        session.execute(
+            sa.update(journey_issue)
+            .where(where)
+            .values(changed_at=now if changes else old["changed_at"], **values)
+        )
+    for change in changes:
+        session.execute(
+            sa.insert(journey_issue_history).values(
+                repo=key.repo,
+                number=key.number,
+                field=change.field,
+                old_value=change.old,
+                new_value=change.new,
+                changed_at=now,
+            )
+        )
+    return changes
+
+
+async def refresh_journeys(
+    store: Store, client: GitHubClient, journeys: Sequence[Journey], *, now: datetime | None = None
+) -> RefreshReport:
+    """Fetch every referenced issue (with the stored ETags), save the results and record the changes.
+
+    Deferred issues (rate-limit budget exhausted) keep their stored state; the report lists them.
+    """
+    started = now or datetime.now(UTC)
+    keys = issue_keys(journeys)
+    known = load_issue_states(store)
+    result = await client.fetch_issues(keys, known=known)
+    changes = save_issues(store, result.issues, now=started)
+    return RefreshReport(
+        started_at=started,
+        keys=len(keys),
+        fetched=len(result.issues),
+        changes=changes,
+        deferred=result.deferred,
+        requests=result.requests,
+        rate_points_used=result.rate_points_used,
+        strategy=result.strategy,
+        reset_at=result.reset_at,
+    )
+
+
+# -- steps -------------------------------------------------------------------------------------------------
+
+
+def record_step_statuses(store: Store, board: Board, *, now: datetime | None = None) -> list[StepChange]:
+    """Store each step's status from the board; a history row for every new step or changed status."""
+    at = now or board.generated_at
+    changes: list[StepChange] = []
+    with store.transaction() as session:
+        for journey in board.journeys:
+            for phase in journey.phases:
+                for step in phase.steps:
+                    change = _save_step(session, journey.name, step.number, step.action, step.status, at)
+                    if change:
+                        changes.append(change)
+    return changes
+
+
+def _save_step(
+    session: Session, journey: str, step: str, action: str, status: str, at: datetime
+) -> StepChange | None:
+    where = (journey_step.c.journey == journey) & (journey_step.c.step == step)
+    old = session.execute(sa.select(journey_step).where(where)).mappings().first()
+    if old is None:
+        session.execute(
+            sa.insert(journey_step).values(
+                journey=journey, step=step, action=action, status=status, status_since=at, seen_at=at
+            )
+        )
+    elif old["status"] == status:
+        session.execute(sa.update(journey_step).where(where).values(seen_at=at, action=action))
+        return None
+    else:
+        session.execute(
+            sa.update(journey_step)
+            .where(where)
+            .values(status=status, status_since=at, seen_at=at, action=action)
+        )
+    change = StepChange(journey, step, old["status"] if old else None, status, at)
+    session.execute(
+        sa.insert(journey_step_history).values(
+            journey=journey, step=step, old_status=change.old, new_status=status, changed_at=at
+        )
+    )
+    return change
+
+
+def changes_since(store: Store, when: datetime) -> Changes:
+    """Issue and step changes recorded after `when` (exclusive), oldest first."""
+    issue_sql = (
+        sa.select(journey_issue_history)
+        .where(journey_issue_history.c.changed_at > when)
+        .order_by(journey_issue_history.c.changed_at, journey_issue_history.c.id)
+    )
+    step_sql = (
+        sa.select(journey_step_history)
+        .where(journey_step_history.c.changed_at > when)
+        .order_by(journey_step_history.c.changed_at, journey_step_history.c.id)
+    )
+    with store.transaction() as session:
+        issues = [
+            IssueChange(
+                IssueKey(repo=r["repo"], number=r["number"]),
+                r["field"],
+                r["old_value"],
+                r["new_value"],
+                r["changed_at"],
+            )
+            for r in session.execute(issue_sql).mappings()
+        ]
+        steps = [
+            StepChange(r["journey"], r["step"], r["old_status"], r["new_status"], r["changed_at"])
+            for r in session.execute(step_sql).mappings()
+        ]
+    return Changes(issues=issues, steps=steps)
+
+
+# -- wiring --------------------------------------------------------------------------------------------------
+
+
+def build_github_client(settings: Settings) -> GitHubClient:
+    """The GitHub client for these settings; base_url "sandbox" starts the embedded GitHub sandbox.
+
+    The sandbox server stops when the client is closed.
+    """
+    github = settings.github
+    if github.is_sandbox:
+        from sandbox.github import GitHubState, create_app
+        from sandbox.server import serve_in_thread
+
+        server = serve_in_thread(create_app(GitHubState.seeded(), token=SANDBOX_TOKEN))
+        return GitHubClient.connect(
+            server.url,
+            token=SANDBOX_TOKEN,
+            timeout=github.timeout,
+            max_wait_seconds=github.max_wait_seconds,
+            min_interval=0.0,
+            on_close=server.stop,
+        )
+    token = github.token.get_secret_value() if github.token else None
+    key = github.app_private_key.get_secret_value() if github.app_private_key else None
+    if not token and not (github.app_id and key and github.app_installation_id):
+        raise ConfigError(
+            "SWC_GITHUB__TOKEN is not set (GitHub's GraphQL API needs a token)",
+            hint="set SWC_GITHUB__TOKEN, or SWC_GITHUB__APP_ID, SWC_GITHUB__APP_PRIVATE_KEY and "
+            "SWC_GITHUB__APP_INSTALLATION_ID",
+        )
+    return GitHubClient.connect(
+        github.base_url,
+        token=token,
+        app_id=github.app_id,
+        private_key=key,
+        installation_id=github.app_installation_id,
+        timeout=github.timeout,
+        max_wait_seconds=github.max_wait_seconds,
+    )
+
+
+# -- dashboard ------------------------------------------------------------------------------------------
+
+DASHBOARD_MARKER = "swc-beheer:journey-dashboard"
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """What `journey publish` did: action created | updated | unchanged | dry_run | skipped (not enabled)."""
+
+    action: str
+    number: int | None = None
+    url: str | None = None
+    chars: int = 0
+    body: str = ""
+    refresh: RefreshReport | None = None
+
+
+def load_journeys(settings: Settings) -> list[tuple[Journey, list[Any]]]:
+    """The configured journey documents, parsed (with their problems)."""
+    from journey.parser import load_journey
+
+    return [load_journey(path, default_repo=settings.github.repo) for path in settings.journey.paths]
+
+
+async def run_publish(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    explicit: bool = True,
+    client: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> PublishReport:
+    """Refresh the issues, build the board, store step statuses and publish the board as one GitHub issue.
+
+    Opt-in: does nothing unless called explicitly (the CLI) or settings.journey.publish_dashboard is true
+    (the daemon passes explicit=False). With dry_run nothing is fetched or written: the board comes from the
+    stored issue states and the Markdown is returned.
+    """
+    if not explicit and not settings.journey.publish_dashboard:
+        return PublishReport(action="skipped")
+    from journey.render import render_markdown
+    from journey.rollup import build_board
+    from sync.store.base import open_store
+
+    moment = now or datetime.now(UTC)
+    journeys = load_journeys(settings)
+    store = open_store(settings.store.url)
+    own_client = client is None and not dry_run
+    github = build_github_client(settings) if own_client else client
+    try:
+        refresh = None
+        if github is not None and not dry_run:
+            refresh = await refresh_journeys(store, github, [j for j, _ in journeys], now=moment)
+        board = build_board(
+            journeys,
+            load_issue_states(store),
+            now=moment,
+            blocked_label=settings.journey.blocked_label,
+            stale_days=settings.journey.stale_days,
+            default_repo=settings.github.repo,
+        )
+        body = render_markdown(board, settings.language, max_chars=MAX_BODY - len(DASHBOARD_MARKER) - 10)
+        if dry_run or github is None:
+            return PublishReport(action="dry_run", chars=len(body), body=body)
+        record_step_statuses(store, board, now=moment)
+        done = await github.create_or_update_dashboard(
+            settings.github.repo, settings.journey.dashboard_issue_title, body, DASHBOARD_MARKER
+        )
+        return PublishReport(
+            action=done.action, number=done.number, url=done.url, chars=len(body), body=body, refresh=refresh
+        )
+    finally:
+        store.close()
+        if own_client and github is not None:
+            github.close()
