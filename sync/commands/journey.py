@@ -1,11 +1,166 @@
-"""CLI commands: journey."""
+"""CLI commands: journey (`journey check` for documentation CI, `journey status` for the board)."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
 import typer
 
-__all__ = ["register"]
+from config import Settings
+from connectors.github_models import IssueInfo, IssueKey
+from journey.messages import text
+from journey.models import Problem
+from journey.parser import load_journey
+from journey.render import problem_dict, problem_message, render_board, render_text
+from journey.rollup import Board, build_board
+
+__all__ = ["register", "check_journeys", "build_status_board", "journey_app"]
+
+DEFAULT_REPO = "VNG-Realisatie/Softwarecatalogus"
+
+# Other areas add their journey commands here (e.g. `journey publish`): journey_app.command("publish")(...)
+journey_app = typer.Typer(help="Journey documents: check them, show the status board.", no_args_is_help=True)
+
+
+class Prefer(StrEnum):
+    text = "text"
+    url = "url"
+
+
+class Lang(StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+class BoardFormat(StrEnum):
+    table = "table"
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+def check_journeys(paths: list[Path], *, default_repo: str, prefer: str = "text") -> list[Problem]:
+    """Parse each journey file and return all problems, in file order then line order."""
+    problems: list[Problem] = []
+    for path in paths:
+        _, found = load_journey(path, default_repo=default_repo, prefer="url" if prefer == "url" else "text")
+        problems.extend(found)
+    return problems
+
+
+def build_status_board(
+    settings: Settings,
+    *,
+    issues: Mapping[IssueKey, IssueInfo] | None = None,
+    now: datetime | None = None,
+) -> Board:
+    """The board of the configured journeys; issue states from the store unless `issues` is given."""
+    journeys = [load_journey(path, default_repo=settings.github.repo) for path in settings.journey.paths]
+    if issues is None:
+        issues = _stored_issue_states(settings)
+    return build_board(
+        journeys,
+        issues,
+        now=now or datetime.now(UTC),
+        blocked_label=settings.journey.blocked_label,
+        stale_days=settings.journey.stale_days,
+        default_repo=settings.github.repo,
+    )
+
+
+def _stored_issue_states(settings: Settings) -> dict[IssueKey, IssueInfo]:
+    from sync.journey_sync import load_issue_states
+    from sync.store.base import open_store
+
+    store = open_store(settings.store.url)
+    try:
+        return load_issue_states(store)
+    finally:
+        store.close()
+
+
+@journey_app.command("check")
+def check_command(
+    files: list[Path] = typer.Argument(..., help="Journey documents (Markdown) to check.", metavar="FILE..."),
+    as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
+    default_repo: str = typer.Option(
+        DEFAULT_REPO, "--default-repo", envvar="SWC_GITHUB__REPO", help="owner/name that bare #N refers to."
+    ),
+    prefer: Prefer = typer.Option(Prefer.text, help="When link text and URL disagree, use this number."),
+    lang: Lang = typer.Option(Lang.nl, help="Language of the messages."),
+) -> None:
+    """Check journey documents: print `file:line: severity code message`; exit 1 on any error.
+
+    Needs no settings, store or network (fit for the documentation repository's CI).
+    """
+    from sync.cli import err_console, user_errors
+
+    with user_errors():
+        problems = check_journeys(files, default_repo=default_repo, prefer=prefer.value)
+    counts = Counter(problem.severity for problem in problems)
+    if as_json:
+        payload = {
+            "files": [str(path) for path in files],
+            "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
+            "problems": [
+                problem_dict(problem) | {"text": problem_message(problem, lang.value)} for problem in problems
+            ],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            where = f"{problem.file}:{problem.line}" if problem.line is not None else problem.file
+            typer.echo(f"{where}: {problem.severity} {problem.code} {problem_message(problem, lang.value)}")
+        summary = text(
+            "check.summary",
+            lang.value,
+            files=len(files),
+            errors=counts["error"],
+            warnings=counts["warning"],
+            infos=counts["info"],
+        )
+        err_console.print(summary, highlight=False, markup=False)
+    raise typer.Exit(1 if counts["error"] else 0)
+
+
+@journey_app.command("status")
+def status_command(
+    ctx: typer.Context,
+    fmt: BoardFormat = typer.Option(BoardFormat.table, "--format", help="Output format."),
+    out: Path | None = typer.Option(None, "--out", help="Write the board to this file instead of stdout."),
+    lang: Lang | None = typer.Option(None, help="Language of the board (default: SWC_LANGUAGE)."),
+) -> None:
+    """Show each journey step's status from the configured journeys and the stored issue states."""
+    from sync.cli import console, err_console, settings_from, user_errors
+
+    settings = settings_from(ctx)
+    language = lang.value if lang is not None else settings.language
+    with user_errors():
+        board = build_status_board(settings)
+    rendered = render_board(board, fmt.value, lang=language)
+    if out is not None:
+        body = rendered if isinstance(rendered, str) else render_text(rendered)
+        out.write_text(body, encoding="utf-8")
+        err_console.print(text("board.written", language, path=out), highlight=False, markup=False)
+    elif isinstance(rendered, str):
+        typer.echo(rendered, nl=False)
+    else:
+        console.print(rendered)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    journey_app = typer.Typer(
+        help="Journey documents: check them, show the status board.", no_args_is_help=True
+    )
+    journey_app.command("check")(check_command)
+    journey_app.command("status")(status_command)
+    from sync.commands.journey_publish import register_publish
+
+    register_publish(journey_app)
+    app.add_typer(journey_app, name="journey")
