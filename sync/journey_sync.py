@@ -40,6 +40,8 @@ __all__ = [
     "load_issue_states",
     "load_journeys",
     "run_publish",
+    "run_journey_refresh",
+    "JourneyRunReport",
     "record_step_statuses",
     "refresh_journeys",
     "save_issues",
@@ -459,3 +461,47 @@ async def run_publish(
         store.close()
         if own_client and github is not None:
             github.close()
+
+
+# -- refresh orchestration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JourneyRunReport:
+    """`journey refresh`: the issue refresh, the step status changes it caused and the resulting board."""
+
+    refresh: RefreshReport
+    step_changes: list[StepChange]
+    board: Board
+
+
+async def run_journey_refresh(
+    settings: Settings, *, store: Store | None = None, client: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> JourneyRunReport:
+    """Refresh the issues of the configured journeys, then store each step's status and its changes."""
+    from journey.rollup import build_board
+    from sync.store.base import open_store
+
+    moment = now or datetime.now(UTC)
+    journeys = load_journeys(settings)
+    own_store = store is None
+    db = store or open_store(settings.store.url)
+    github = client or build_github_client(settings)
+    try:
+        refresh = await refresh_journeys(db, github, [j for j, _ in journeys], now=moment)
+        board = build_board(
+            journeys,
+            load_issue_states(db),
+            now=moment,
+            blocked_label=settings.journey.blocked_label,
+            stale_days=settings.journey.stale_days,
+            default_repo=settings.github.repo,
+        )
+        steps = record_step_statuses(db, board, now=moment)
+        return JourneyRunReport(refresh=refresh, step_changes=steps, board=board)
+    finally:
+        if client is None:
+            github.close()
+        if own_store:
+            db.close()

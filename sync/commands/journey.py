@@ -153,6 +153,37 @@ def status_command(
         console.print(rendered)
 
 
+@journey_app.command("refresh")
+def refresh_command(
+    ctx: typer.Context,
+    lang: Lang | None = typer.Option(None, help="Language of the summary (default: SWC_LANGUAGE)."),
+) -> None:
+    """Fetch the journeys' GitHub issues (conditional requests), store them and each step's status."""
+    import asyncio
+
+    from sync.cli import console, settings_from, user_errors
+    from sync.i18n import t
+    from sync.journey_sync import run_journey_refresh
+
+    settings = settings_from(ctx)
+    language = lang.value if lang is not None else settings.language
+    with user_errors():
+        report = asyncio.run(run_journey_refresh(settings))
+    refresh = report.refresh
+    console.print(
+        t("journey.refresh.summary", language, keys=refresh.keys, requests=refresh.requests,
+          points=refresh.rate_points_used, strategy=refresh.strategy, changes=len(refresh.changes),
+          steps=len(report.step_changes)),
+        highlight=False,
+    )
+    if refresh.deferred:
+        console.print(
+            t("journey.refresh.deferred", language, count=len(refresh.deferred), reset_at=refresh.reset_at),
+            highlight=False,
+        )
+        raise typer.Exit(3)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
     journey_app = typer.Typer(
@@ -160,6 +191,7 @@ def register(app: typer.Typer) -> None:
     )
     journey_app.command("check")(check_command)
     journey_app.command("status")(status_command)
+    journey_app.command("refresh")(refresh_command)
     from sync.commands.journey_publish import register_publish
 
     register_publish(journey_app)
