@@ -1,0 +1,372 @@
+"""The catalogue connector: lists and reads OpenRegister objects and maps them to catalogue records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Literal
+
+import httpx
+from pydantic import SecretStr
+
+from config.errors import ConfigError
+from connectors.catalogue_models import (
+    ENTITY_TYPES,
+    CatalogueRecord,
+    EntityType,
+    RecordError,
+    parse_record,
+)
+from connectors.errors import AuthFailed, ConnectorError, NotFound, UnexpectedPayload
+from connectors.http import RequestStats, RetryPolicy, build_http_client, get_json, redact
+from connectors.paginators import PageNumberPaginator, envelope_int
+
+__all__ = [
+    "CatalogueClient",
+    "ListingResult",
+    "Page",
+    "Skipped",
+    "DEFAULT_API_PREFIX",
+    "DEFAULT_SCHEMAS",
+    "FULL_ORDER",
+    "INCREMENTAL_ORDER",
+    "SERVICE",
+]
+
+log = logging.getLogger(__name__)
+
+SERVICE = "catalogue"
+DEFAULT_API_PREFIX = "/index.php/apps/openregister/api"
+DEFAULT_SCHEMAS: dict[str, str] = {
+    "organisation": "organisatie",
+    "contact": "contactpersoon",
+    "package": "module",
+    "usage": "gebruik",
+    "koppeling": "koppeling",
+}
+# Explicit order with a tie-breaker: the 2026 server has no default order, so pages would be nondeterministic.
+FULL_ORDER = {"_order[@self.created]": "asc", "_order[@self.uuid]": "asc"}
+INCREMENTAL_ORDER = {"_order[@self.updated]": "desc", "_order[@self.uuid]": "desc"}
+_FATAL = (AuthFailed, NotFound)  # no point fetching other pages after these
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An object that could not be mapped: reported by the caller, never stored."""
+
+    id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, mapped; pages of a full listing arrive in completion order, not page order."""
+
+    entity: EntityType
+    number: int
+    records: list[CatalogueRecord]
+    skipped: list[Skipped]
+    total: int | None = None  # `total` the server reported with this page
+
+
+@dataclass(frozen=True)
+class ListingResult:
+    """How a listing went. Only a complete listing may be used to detect deletions."""
+
+    entity: EntityType
+    mode: Literal["full", "incremental"]
+    complete: bool  # every page succeeded and unique ids seen >= every total reported
+    total_reported: int  # the largest `total` reported during the listing (0 if none)
+    seen: int  # unique ids seen (mapped and skipped objects)
+    requests: int
+    retries: int
+    total_smallest: int = 0  # the smallest `total` reported
+    pages: int = 0  # pages received
+    failed_pages: tuple[int, ...] = ()
+    ids: frozenset[str] = field(default=frozenset(), repr=False)  # every id seen, skipped ones included
+
+
+@dataclass
+class _Listing:
+    """Mutable state of one listing while it runs."""
+
+    entity: EntityType
+    mode: Literal["full", "incremental"]
+    stats: RequestStats = field(default_factory=RequestStats)
+    ids: set[str] = field(default_factory=set)
+    totals: list[int] = field(default_factory=list)
+    pages: int = 0
+    max_pages: int = 0
+    failed: dict[int, ConnectorError] = field(default_factory=dict)
+    finished: bool = False
+
+    def result(self) -> ListingResult:
+        top = max(self.totals, default=0)
+        complete = self.finished and not self.failed and len(self.ids) >= top
+        return ListingResult(
+            entity=self.entity, mode=self.mode, complete=complete, total_reported=top, seen=len(self.ids),
+            requests=self.stats.requests, retries=self.stats.retries,
+            total_smallest=min(self.totals, default=0), pages=self.pages,
+            failed_pages=tuple(sorted(self.failed)), ids=frozenset(self.ids),
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _raw_updated(raw: Any) -> datetime | None:
+    """`@self.updated` of a raw object, tolerant: None when absent or unreadable."""
+    meta = raw.get("@self") if isinstance(raw, dict) else None
+    value = meta.get("updated") if isinstance(meta, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return _aware(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
+
+
+class CatalogueClient:
+    """Reads the catalogue's OpenRegister objects API. Use as `async with CatalogueClient.connect(...)`."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_prefix: str = DEFAULT_API_PREFIX,
+        register: str = "voorzieningen",
+        schemas: Mapping[str, str] | None = None,
+        page_size: int = 500,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        owns_http: bool = False,
+    ) -> None:
+        if page_size < 1 or concurrency < 1:
+            raise ConfigError("catalogue page size and concurrency must be at least 1")
+        self.http = http
+        self.api_prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
+        self.register = register
+        self.schemas = dict(DEFAULT_SCHEMAS if schemas is None else schemas)
+        self.page_size = page_size
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.stats = RequestStats()
+        self._owns_http = owns_http
+        self._listings: dict[str, _Listing] = {}
+
+    @classmethod
+    def connect(
+        cls,
+        base_url: str,
+        *,
+        api_prefix: str = DEFAULT_API_PREFIX,
+        register: str = "voorzieningen",
+        schemas: Mapping[str, str] | None = None,
+        user: str | None = None,
+        password: str | SecretStr | None = None,
+        page_size: int = 500,
+        concurrency: int = 8,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        max_retry_seconds: float = 120.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> CatalogueClient:
+        """A client with its own HTTP connection pool (closed by `aclose` / the async context manager)."""
+        secret = password.get_secret_value() if isinstance(password, SecretStr) else password
+        if secret and not user:
+            raise ConfigError("SWC_CATALOGUE__PASSWORD is set but SWC_CATALOGUE__USER is not",
+                              hint="set both, or neither for anonymous access")
+        auth = (user, secret or "") if user else None
+        http = build_http_client(base_url, auth=auth, timeout=timeout, transport=transport,
+                                 max_connections=concurrency)
+        policy = retry or RetryPolicy(max_retries=max_retries, max_retry_seconds=max_retry_seconds)
+        return cls(http, api_prefix=api_prefix, register=register, schemas=schemas, page_size=page_size,
+                   concurrency=concurrency, retry=policy, owns_http=True)
+
+    def __repr__(self) -> str:
+        return f"CatalogueClient({redact(self.http.base_url)!r}, register={self.register!r})"
+
+    async def __aenter__(self) -> CatalogueClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    # --- public reads --------------------------------------------------------------------------------------
+
+    def listing(self, entity: EntityType) -> ListingResult:
+        """How the last `fetch_pages(entity)` went (after iterating it)."""
+        state = self._listings.get(entity)
+        if state is None:
+            raise ConfigError(f"no listing of {entity!r} has run on this client")
+        return state.result()
+
+    async def fetch_one(self, entity: EntityType, object_id: str) -> CatalogueRecord:
+        """One object by uuid; NotFound when it does not exist (or is not visible to this account)."""
+        url = f"{self._list_url(entity)}/{object_id.strip().lower()}"
+        body = await get_json(self.http, url, policy=self.retry, stats=self.stats, service=SERVICE,
+                              not_found=f"{entity} {object_id}")
+        return parse_record(entity, body)
+
+    async def fetch_pages(
+        self, entity: EntityType, *, since: datetime | None = None, overlap: timedelta = timedelta(minutes=5),
+    ) -> AsyncIterator[Page]:
+        """Pages of `entity`: all objects (since=None), or those updated at or after `since - overlap`.
+
+        Full mode fetches page 1, then the rest concurrently (pages arrive in completion order). If a page
+        fails after its retries, the other pages are still yielded and the first error is raised at the end;
+        `listing(entity)` then reports complete=False. Incremental mode reads newest first and stops after the
+        first page holding an object older than the cut, so an unchanged catalogue costs one request.
+        """
+        self._schema(entity)  # fail on a bad entity before any request
+        state = _Listing(entity, "full" if since is None else "incremental")
+        self._listings[entity] = state
+        try:
+            if since is None:
+                async for page in self._full(state):
+                    yield page
+            else:
+                async for page in self._incremental(state, _aware(since) - overlap):
+                    yield page
+            state.finished = True
+        finally:
+            self.stats.add(state.stats)
+        if state.failed:
+            first = state.failed[min(state.failed)]
+            log.warning("%s listing of %s: %d page(s) failed", SERVICE, entity, len(state.failed))
+            raise first
+
+    # --- listing modes -------------------------------------------------------------------------------------
+
+    async def _full(self, state: _Listing) -> AsyncIterator[Page]:
+        paginator = PageNumberPaginator(limit=self.page_size)
+        body = await self._get_list(state, {**FULL_ORDER, **paginator.params_for(1)})
+        paginator.update_state(body)
+        yield self._page(state, 1, body)
+        if not paginator.has_next_page:
+            return
+        if paginator.pages is None:  # the envelope gives no counts: walk on one page at a time
+            async for page in self._sequential(state, paginator, FULL_ORDER):
+                yield page
+            return
+        done = 1
+        while state.max_pages > done:  # new pages may appear while we list (objects created meanwhile)
+            numbers = range(done + 1, state.max_pages + 1)
+            done = state.max_pages
+            async for page in self._concurrent(state, numbers, paginator):
+                yield page
+
+    async def _sequential(
+        self, state: _Listing, paginator: PageNumberPaginator, order: Mapping[str, str],
+    ) -> AsyncIterator[Page]:
+        while paginator.has_next_page:
+            number = paginator.page
+            body = await self._get_list(state, paginator.update_params(dict(order)))
+            paginator.update_state(body)
+            yield self._page(state, number, body)
+
+    async def _concurrent(
+        self, state: _Listing, numbers: Iterable[int], paginator: PageNumberPaginator,
+    ) -> AsyncIterator[Page]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(number: int) -> tuple[int, Any, ConnectorError | None]:
+            async with gate:
+                try:
+                    params = {**FULL_ORDER, **paginator.params_for(number)}
+                    return number, await self._get_list(state, params), None
+                except _FATAL:
+                    raise
+                except ConnectorError as exc:
+                    return number, None, exc
+
+        tasks = [asyncio.create_task(one(n)) for n in numbers]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                number, body, error = await next_done
+                if error is not None:
+                    state.failed[number] = error
+                    continue
+                yield self._page(state, number, body)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _incremental(self, state: _Listing, cut: datetime) -> AsyncIterator[Page]:
+        paginator = PageNumberPaginator(limit=self.page_size)
+        while paginator.has_next_page:
+            number = paginator.page
+            body = await self._get_list(state, paginator.update_params(dict(INCREMENTAL_ORDER)))
+            paginator.update_state(body)
+            results = body["results"]
+            stamps = [_raw_updated(raw) for raw in results]
+            older = any(stamp is not None and stamp < cut for stamp in stamps)
+            kept = [raw for raw, stamp in zip(results, stamps, strict=True) if stamp is None or stamp >= cut]
+            yield self._page(state, number, {**body, "results": kept})
+            if older:
+                break
+
+    # --- one request ---------------------------------------------------------------------------------------
+
+    def _schema(self, entity: str) -> str:
+        if entity not in ENTITY_TYPES:
+            raise ConfigError(f"unknown catalogue entity {entity!r}; valid: {', '.join(ENTITY_TYPES)}")
+        schema = self.schemas.get(entity)
+        if not schema:
+            raise ConfigError(f"no schema slug for catalogue entity {entity!r} in SWC_CATALOGUE__SCHEMAS",
+                              hint=f"add \"{entity}\": \"<slug>\", e.g. {DEFAULT_SCHEMAS[entity]!r}")
+        return schema
+
+    def _list_url(self, entity: str) -> str:
+        return f"{self.api_prefix}/objects/{self.register}/{self._schema(entity)}"
+
+    async def _get_list(self, state: _Listing, params: Mapping[str, str | int]) -> dict[str, Any]:
+        schema = self._schema(state.entity)
+        body = await get_json(
+            self.http, self._list_url(state.entity), params=params, policy=self.retry, stats=state.stats,
+            service=SERVICE, not_found=f"register {self.register!r} / schema {schema!r} ({state.entity})",
+            not_found_hint="check SWC_CATALOGUE__REGISTER_SLUG and SWC_CATALOGUE__SCHEMAS "
+            "(entity -> schema slug); slugs differ between catalogue versions",
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            got = type(body).__name__ if not isinstance(body, dict) else f"keys {sorted(body)[:8]}"
+            raise UnexpectedPayload(
+                f"{SERVICE}: list of {state.entity} has no `results` list ({got})", service=SERVICE,
+                hint="the server may not be an OpenRegister objects API; check SWC_CATALOGUE__API_PREFIX",
+            )
+        return body
+
+    def _page(self, state: _Listing, number: int, body: dict[str, Any]) -> Page:
+        """Map a page's objects (skipping unmappable ones) and update the listing's counts."""
+        pages = PageNumberPaginator(limit=self.page_size).page_count(body)  # from `pages` or `total`
+        total = envelope_int(body.get("total"))
+        if total is not None:
+            state.totals.append(total)
+        state.max_pages = max(state.max_pages, pages or 0)
+        state.pages += 1
+        records: list[CatalogueRecord] = []
+        skipped: list[Skipped] = []
+        for raw in body["results"]:
+            try:
+                record = parse_record(state.entity, raw)
+            except RecordError as exc:
+                skipped.append(Skipped(exc.id, exc.reason))
+                if exc.id:
+                    state.ids.add(exc.id.lower())
+                continue
+            records.append(record)
+            state.ids.add(record.id)
+        return Page(state.entity, number, records, skipped, total)

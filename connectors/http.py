@@ -1,0 +1,366 @@
+"""HTTP plumbing shared by the connectors: client building, retries, request counts and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState
+
+from connectors.errors import (
+    AuthFailed,
+    ConnectorError,
+    NotFound,
+    RateLimited,
+    RemoteUnavailable,
+)
+
+__all__ = [
+    "AUTH_HINTS",
+    "USER_AGENT",
+    "RequestStats",
+    "RetryPolicy",
+    "TransientHTTPError",
+    "build_http_client",
+    "error_from_response",
+    "get_json",
+    "map_http_errors",
+    "parse_retry_after",
+    "redact",
+]
+
+log = logging.getLogger(__name__)
+
+try:
+    _VERSION = version("swc-beheer")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    _VERSION = "0+unknown"
+USER_AGENT = f"swc-beheer/{_VERSION}"
+
+# Query parameters whose values are secrets wherever they appear in a URL.
+_SECRET_PARAMS = re.compile(
+    r"(?:^|[_-])(?:token|password|passwd|secret|key|apikey|signature|sig|auth|code)$", re.IGNORECASE
+)
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+# What to tell the user per service when the remote refuses the credentials.
+AUTH_HINTS: dict[str, tuple[str, str]] = {
+    "catalogue": (
+        "check SWC_CATALOGUE__USER / SWC_CATALOGUE__PASSWORD (use a Nextcloud app password; "
+        "MFA accounts cannot use their login password)",
+        "the account lacks rights; a full sync needs a functioneel-beheerder/admin account",
+    ),
+    "github": (
+        "check SWC_GITHUB__TOKEN (or the GitHub App settings); it may be expired or revoked",
+        "the token lacks access to this repository; give it read access to issues",
+    ),
+}
+
+
+def redact(url: str | httpx.URL) -> str:
+    """`url` without userinfo and with the values of token-like query parameters masked."""
+    parts = urlsplit(str(url))
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        masked = [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs]
+        query = urlencode(masked, safe="[]@.,:*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+@dataclass
+class RequestStats:
+    """How many HTTP requests were sent, and how many of them were retries."""
+
+    requests: int = 0
+    retries: int = 0
+
+    def add(self, other: RequestStats) -> None:
+        self.requests += other.requests
+        self.retries += other.retries
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry bounds per request; `sleep` and `clock` are injectable so tests need not wait."""
+
+    max_retries: int = 5
+    max_retry_seconds: float = 120.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+
+
+class TransientHTTPError(Exception):
+    """A response worth retrying: 5xx, 429, or a 2xx whose body was cut or undecodable."""
+
+    def __init__(self, reason: str, *, status: int, url: str, retry_after: float | None = None,
+                 server_message: str | None = None) -> None:
+        super().__init__(f"{reason} from {url}")
+        self.reason = reason
+        self.status = status
+        self.url = url  # redacted
+        self.retry_after = retry_after
+        self.server_message = server_message
+
+
+def build_http_client(
+    base_url: str,
+    *,
+    auth: tuple[str, str] | httpx.Auth | None = None,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_connections: int = 10,
+) -> httpx.AsyncClient:
+    """An AsyncClient for one service: JSON, gzip, our User-Agent; userinfo in the URL becomes Basic auth."""
+    parsed = httpx.URL(base_url)
+    if parsed.username and auth is None:
+        auth = (parsed.username, parsed.password or "")
+    clean = parsed.copy_with(username=None, password=None) if parsed.userinfo else parsed
+    all_headers = {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
+    all_headers.update(headers or {})
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncClient(
+        base_url=clean, auth=auth, timeout=httpx.Timeout(timeout), headers=all_headers,
+        transport=transport, limits=limits, follow_redirects=True,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _server_message(response: httpx.Response) -> str | None:
+    """The `message` or `error` text of an error body, shortened; None when the body says nothing."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError, httpx.HTTPError):
+        try:
+            text = response.text.strip()
+        except (UnicodeDecodeError, httpx.HTTPError):
+            return None
+        return text[:200] or None
+    if isinstance(body, dict):
+        for key in ("message", "error"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                return str(body[key]).strip()[:300]
+    return None
+
+
+def error_from_response(
+    response: httpx.Response,
+    service: str,
+    *,
+    not_found: str | None = None,
+    not_found_hint: str | None = None,
+) -> ConnectorError:
+    """The ConnectorError for a non-success response; `not_found` names what a 404 means here."""
+    status = response.status_code
+    url = redact(response.request.url)
+    said = _server_message(response)
+    suffix = f": {said}" if said else ""
+    kw: dict[str, Any] = {"service": service, "status": status, "url": url}
+    hints = AUTH_HINTS.get(service, ("check the credentials", "the account lacks rights"))
+    if status == 401:
+        return AuthFailed(f"{service}: authentication failed (401) at {url}{suffix}", hint=hints[0], **kw)
+    if status == 403:
+        return AuthFailed(f"{service}: access denied (403) at {url}{suffix}", hint=hints[1], **kw)
+    if status == 404:
+        what = not_found or "the resource"
+        return NotFound(f"{service}: {what} not found (404) at {url}{suffix}", hint=not_found_hint, **kw)
+    if status == 429:
+        return RateLimited(f"{service}: rate limited (429) at {url}{suffix}", reset_at=None, **kw)
+    if status >= 500:
+        return RemoteUnavailable(f"{service}: server error {status} at {url}{suffix}",
+                                 hint="the service is down or overloaded; the next run retries", **kw)
+    return ConnectorError(f"{service}: request refused ({status}) at {url}{suffix}", **kw)
+
+
+def _error_from_transient(
+    exc: TransientHTTPError, service: str, *, reset_at: datetime | None
+) -> ConnectorError:
+    said = f": {exc.server_message}" if exc.server_message else ""
+    kw: dict[str, Any] = {"service": service, "status": exc.status, "url": exc.url}
+    if reset_at is None and exc.status == 429 and exc.retry_after is not None:
+        reset_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after)
+    if reset_at is not None or exc.status == 429:
+        when = f"; try again after {reset_at.isoformat(timespec='seconds')}" if reset_at else ""
+        return RateLimited(f"{service}: {exc.reason} at {exc.url}{said}{when}", reset_at=reset_at, **kw)
+    return RemoteUnavailable(f"{service}: {exc.reason} at {exc.url}{said}",
+                             hint="the service is down or overloaded; the next run retries", **kw)
+
+
+@contextmanager
+def map_http_errors(
+    service: str, *, not_found: str | None = None, not_found_hint: str | None = None,
+) -> Iterator[None]:
+    """Turn httpx exceptions (and our transient errors) into connectors.errors classes, chained `from exc`."""
+    try:
+        yield
+    except ConnectorError:
+        raise
+    except TransientHTTPError as exc:
+        raise _error_from_transient(exc, service, reset_at=None) from exc
+    except httpx.HTTPStatusError as exc:
+        raise error_from_response(exc.response, service, not_found=not_found,
+                                  not_found_hint=not_found_hint) from exc
+    except httpx.TimeoutException as exc:
+        raise RemoteUnavailable(f"{service}: timed out at {redact(exc.request.url)}", service=service,
+                                url=redact(exc.request.url),
+                                hint="the service is slow or down; raise the timeout or retry later") from exc
+    except (httpx.TransportError, httpx.DecodingError) as exc:
+        url = redact(exc.request.url)
+        raise RemoteUnavailable(f"{service}: connection failed ({type(exc).__name__}) at {url}",
+                                service=service, url=url,
+                                hint="check the base URL and the network; the next run retries") from exc
+    except httpx.InvalidURL as exc:
+        raise ConnectorError(f"{service}: invalid URL ({exc})", service=service,
+                             hint="check the base URL setting") from exc
+    except httpx.HTTPError as exc:
+        raise ConnectorError(f"{service}: HTTP error ({type(exc).__name__})", service=service) from exc
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, TransientHTTPError):
+        return True
+    return isinstance(exc, httpx.TimeoutException | httpx.TransportError | httpx.DecodingError)
+
+
+def _decode_json(response: httpx.Response, url: str) -> Any:
+    """The JSON body; a cut or undecodable body is a transient fault, not contract drift."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TransientHTTPError("truncated or undecodable JSON body", status=response.status_code,
+                                 url=url) from exc
+
+
+class _Budget:
+    """Tracks the retry budget of one request; the tenacity `stop` and `wait` hooks consult it."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.start = policy.clock()
+        self.reset_at: datetime | None = None  # set when a Retry-After exceeds the remaining budget
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter: initial * 2^(n-1) + U(0, initial), capped at backoff_max."""
+        initial = self.policy.backoff_initial
+        return float(min(self.policy.backoff_max, initial * 2 ** (attempt - 1) + random.uniform(0, initial)))
+
+    def wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientHTTPError) and exc.retry_after is not None:
+            return exc.retry_after
+        return self.backoff(state.attempt_number)
+
+    def stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number > self.policy.max_retries:
+            return True
+        remaining = self.policy.max_retry_seconds - (self.policy.clock() - self.start)
+        if state.upcoming_sleep <= remaining:
+            return False
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientHTTPError) and exc.retry_after is not None:
+            self.reset_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after)
+        return True
+
+
+async def get_json(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    params: Mapping[str, str | int] | None = None,
+    policy: RetryPolicy,
+    stats: RequestStats,
+    service: str,
+    not_found: str | None = None,
+    not_found_hint: str | None = None,
+) -> Any:
+    """GET `url` and decode its JSON, retrying transient faults within `policy`.
+
+    Raises ConnectorError subclasses only; a Retry-After beyond the remaining budget fails fast (RateLimited).
+    """
+    budget = _Budget(policy)
+    retrying = AsyncRetrying(
+        retry=_retryable_outcome,
+        wait=budget.wait, stop=budget.stop, sleep=policy.sleep, reraise=True,
+        before_sleep=lambda state: _log_retry(state, stats),
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                return await _get_once(client, url, params, stats, service, not_found, not_found_hint)
+    except TransientHTTPError as exc:
+        raise _error_from_transient(exc, service, reset_at=budget.reset_at) from exc
+    except httpx.HTTPError as exc:
+        with map_http_errors(service, not_found=not_found, not_found_hint=not_found_hint):
+            raise exc
+    raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+
+def _retryable_outcome(state: RetryCallState) -> bool:
+    """tenacity `retry` predicate: retry transient HTTP faults only."""
+    exc = state.outcome.exception() if state.outcome else None
+    return exc is not None and _is_retryable(exc)
+
+
+def _log_retry(state: RetryCallState, stats: RequestStats) -> None:
+    stats.retries += 1
+    exc = state.outcome.exception() if state.outcome else None
+    what = str(exc) if isinstance(exc, TransientHTTPError) else type(exc).__name__
+    if isinstance(exc, httpx.RequestError):
+        what = f"{type(exc).__name__} at {redact(exc.request.url)}"
+    log.info("retry %d in %.2fs after %s", state.attempt_number, state.upcoming_sleep, what)
+
+
+async def _get_once(
+    client: httpx.AsyncClient, url: str, params: Mapping[str, str | int] | None, stats: RequestStats,
+    service: str, not_found: str | None, not_found_hint: str | None,
+) -> Any:
+    stats.requests += 1
+    response = await client.get(url, params=params)
+    shown = redact(response.request.url)
+    status = response.status_code
+    if status in _RETRY_STATUSES:
+        retry_after = None
+        if status in _RETRY_AFTER_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise TransientHTTPError(f"HTTP {status}", status=status, url=shown, retry_after=retry_after,
+                                 server_message=_server_message(response))
+    if not response.is_success:
+        raise error_from_response(response, service, not_found=not_found, not_found_hint=not_found_hint)
+    return _decode_json(response, shown)
