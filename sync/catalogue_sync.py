@@ -1,0 +1,638 @@
+"""One catalogue sync run: fetch page by page -> hash/diff -> save, atomically, with history and a brake.
+
+`run_catalogue_sync(store, client, mode=...)` returns a RunReport; it never prints. Semantics:
+
+* Change detection: `content_hash(raw)` = sha256 over canonical JSON (sorted keys, no whitespace) of the raw
+  object with volatile parts removed: every `@self` key except those in KEPT_SELF_KEYS (so `updated`,
+  `version`, `size`, `description` (falls back to the internal db id), `register`/`schema` (numeric ids per
+  installation), `name`, `relations`, `files`, ... do not count), and empty values (null, "", [], {}) at any
+  depth, because 2026 servers strip them and older ones send them. Unchanged hash: only last_seen and
+  last_run_id are touched (one batch UPDATE per page), no version row.
+* Streaming: pages are saved as they arrive (existing rows are selected for the page's ids only); nothing
+  holds a whole entity type in memory. "Seen in this run" is `last_run_id = run id`, so deletions are one
+  set query.
+* Full runs soft-delete records missing from a COMPLETE listing (version row "deleted"); an incomplete
+  listing deletes nothing and makes the run "partial". A deleted record that shows up again is "restored".
+* Deletion brake: when more than `deletion_brake` of a type's live records would disappear, the deletions
+  are held (`held_deletion` rows, reported) and the run is "partial". `confirm_deletions=True` lifts the
+  brake for that run: every record still missing (including held ones) is deleted.
+* Incremental runs read from the `sync_cursor` watermark (minus `overlap`) and never delete; without a
+  watermark yet they read everything (and still delete nothing).
+* Atomic: all data changes are ONE transaction that commits at the end together with the run's final
+  status. A failed, interrupted or killed run leaves the store as the last completed run left it.
+  A ConnectorError (or other SwcError) marks the run "failed" with its message; it is not raised.
+
+Exit codes (RunReport.exit_code): 0 success; 3 partial (records skipped, deletions held or a listing
+incomplete: the data that did arrive is saved); 1 failed or interrupted (nothing saved).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from config.errors import SwcError
+from connectors.catalogue_models import ENTITY_TYPES, CatalogueRecord, EntityType
+from sync.runs import RunMode, RunStatus, finish_run, run_lock, start_run
+from sync.store.base import Store
+from sync.store.catalogue_tables import (
+    ENTITY_TABLES,
+    RECORD_COLUMNS,
+    TUPLE_COLUMNS,
+    UTCDateTime,
+    catalogue_version,
+    held_deletion,
+    sync_cursor,
+    sync_run_stats,
+    sync_skipped,
+)
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+__all__ = [
+    "KEPT_SELF_KEYS",
+    "content_hash",
+    "CatalogueSource",
+    "EntityStats",
+    "SkippedRecord",
+    "HeldDeletion",
+    "RunReport",
+    "ProgressCallback",
+    "run_catalogue_sync",
+    "REPORT_CAP",
+    "sync_catalogue",
+]
+
+# `@self` keys that carry meaning (soft delete, ownership, publication); all other `@self` keys are volatile.
+KEPT_SELF_KEYS = frozenset({"deleted", "organisation", "owner", "published", "depublished"})
+REPORT_CAP = 50  # skipped records and held deletions listed in a RunReport (all are in the database)
+ProgressCallback = Callable[[str, int, int | None], None]
+
+
+# --- what the sync needs from a catalogue client (connectors.catalogue.CatalogueClient fits) -------------
+
+
+class _Skipped(Protocol):
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class _Page(Protocol):
+    @property
+    def records(self) -> Sequence[CatalogueRecord]: ...
+    @property
+    def skipped(self) -> Sequence[_Skipped]: ...
+
+
+class _Listing(Protocol):
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def requests(self) -> int: ...
+
+
+class _Stats(Protocol):
+    @property
+    def requests(self) -> int: ...
+    @property
+    def retries(self) -> int: ...
+
+
+class CatalogueSource(Protocol):
+    """The part of CatalogueClient a sync uses."""
+
+    @property
+    def stats(self) -> _Stats: ...
+
+    def fetch_pages(
+        self, entity: EntityType, *, since: datetime | None = None, overlap: timedelta = ...
+    ) -> AsyncIterator[_Page]: ...
+
+    def listing(self, entity: EntityType) -> _Listing: ...
+
+
+# --- content hash -----------------------------------------------------------------------------------------
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v is not None and v != "" and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def content_hash(raw: dict[str, Any]) -> str:
+    """sha256 hex of the normalised raw object (see the module docstring for what is left out)."""
+    body = {k: v for k, v in raw.items() if k != "@self"}
+    meta = raw.get("@self")
+    if isinstance(meta, dict):
+        kept = {k: meta[k] for k in KEPT_SELF_KEYS if k in meta}
+        if kept:
+            body["@self"] = kept
+    text = json.dumps(_prune(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EntityStats:
+    """What one run did to one entity type."""
+
+    entity_type: str
+    listed: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    restored: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    held_deletions: int = 0
+    complete: bool | None = None  # full runs: whether the listing was complete; None for incremental
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    entity_type: str
+    id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class HeldDeletion:
+    entity_type: str
+    id: str
+
+
+@dataclass
+class RunReport:
+    """The outcome of one sync run. `exit_code`: 0 success, 3 partial, 1 failed or interrupted."""
+
+    run_id: int
+    mode: RunMode
+    status: RunStatus
+    started: datetime
+    finished: datetime | None
+    stats: dict[str, EntityStats] = field(default_factory=dict)
+    skipped: list[SkippedRecord] = field(default_factory=list)  # the first REPORT_CAP
+    skipped_total: int = 0
+    held: list[HeldDeletion] = field(default_factory=list)  # the first REPORT_CAP
+    held_total: int = 0
+    requests: int = 0
+    retries: int = 0
+    store_location: str = ""
+    error: str | None = None
+    deletion_brake: float = 0.05
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    @property
+    def exit_code(self) -> int:
+        return {"success": 0, "partial": 3}.get(self.status, 1)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from start to finish (0 while unfinished)."""
+        return (self.finished - self.started).total_seconds() if self.finished else 0.0
+
+    @property
+    def incomplete(self) -> list[str]:
+        return [name for name, s in self.stats.items() if s.complete is False]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            started=self.started.isoformat(),
+            finished=self.finished.isoformat() if self.finished else None,
+            duration=round(self.duration, 3),
+            ok=self.ok,
+            exit_code=self.exit_code,
+        )
+        return data
+
+
+# --- saving pages -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    session: Session
+    run_id: int
+    now: datetime
+    mode: RunMode
+
+
+def _row(entity: EntityType, record: CatalogueRecord, digest: str) -> dict[str, Any]:
+    tuples = TUPLE_COLUMNS[entity]
+    row = {col: getattr(record, name) for name, col in RECORD_COLUMNS[entity]}
+    for col in tuples:
+        row[col] = list(row[col] or ())
+    row["content_hash"] = digest
+    return row
+
+
+def _version(entity: str, run: _Run, rid: str, no: int, change: str, digest: str, raw: Any) -> dict[str, Any]:
+    return {
+        "entity_type": entity,
+        "id": rid,
+        "version_no": no,
+        "run_id": run.run_id,
+        "valid_from": run.now,
+        "change": change,
+        "content_hash": digest,
+        "raw": raw,
+    }
+
+
+def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord], stats: EntityStats) -> None:
+    """Upsert one page of records: insert new, update changed/restored, touch unchanged (batched)."""
+    table = ENTITY_TABLES[entity]
+    unique = {r.id: r for r in records}  # a page listing an id twice keeps the last
+    existing = {
+        row.id: row
+        for row in run.session.execute(
+            sa.select(
+                table.c.id, table.c.content_hash, table.c.deleted_at, table.c.version, table.c.last_run_id
+            ).where(table.c.id.in_(list(unique)))
+        )
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    touches: list[str] = []
+    versions: list[dict[str, Any]] = []
+    for rid, record in unique.items():
+        digest = content_hash(record.raw)
+        old = existing.get(rid)
+        if old is None:
+            row = _row(entity, record, digest)
+            row.update(
+                first_seen=run.now, last_seen=run.now, changed_at=run.now, version=1, last_run_id=run.run_id
+            )
+            inserts.append(row)
+            versions.append(_version(entity, run, rid, 1, "new", digest, record.raw))
+            stats.new += 1
+            continue
+        seen_before = old.last_run_id == run.run_id
+        if old.deleted_at is None and old.content_hash == digest:
+            if not seen_before:
+                touches.append(rid)
+                stats.unchanged += 1
+            continue
+        change = "restored" if old.deleted_at is not None else "changed"
+        row = _row(entity, record, digest)
+        row.update(
+            b_id=rid,
+            last_seen=run.now,
+            changed_at=run.now,
+            deleted_at=None,
+            version=old.version + 1,
+            last_run_id=run.run_id,
+        )
+        updates.append(row)
+        versions.append(_version(entity, run, rid, old.version + 1, change, digest, record.raw))
+        if change == "restored":
+            stats.restored += 1
+        elif not seen_before:
+            stats.changed += 1
+    stats.listed += len(unique)
+    _write(run, table, inserts, updates, touches, versions)
+
+
+def _write(
+    run: _Run,
+    table: sa.Table,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    touches: list[str],
+    versions: list[dict[str, Any]],
+) -> None:
+    session = run.session
+    if inserts:
+        session.execute(sa.insert(table), inserts)
+    if updates:
+        session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")), updates)
+    if touches:
+        session.execute(
+            sa.update(table).where(table.c.id.in_(touches)).values(last_seen=run.now, last_run_id=run.run_id)
+        )
+    if versions:
+        session.execute(sa.insert(catalogue_version), versions)
+
+
+def save_skipped(run: _Run, entity: str, skipped: Sequence[_Skipped], stats: EntityStats) -> None:
+    if not skipped:
+        return
+    stats.skipped += len(skipped)
+    run.session.execute(
+        sa.insert(sync_skipped),
+        [
+            {"run_id": run.run_id, "entity_type": entity, "record_id": s.id, "reason": s.reason}
+            for s in skipped
+        ],
+    )
+
+
+# --- deletions and cursor -----------------------------------------------------------------------------------
+
+
+def _missing(table: sa.Table, run_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        table.c.deleted_at.is_(None), sa.or_(table.c.last_run_id.is_(None), table.c.last_run_id != run_id)
+    )
+
+
+def apply_deletions(
+    run: _Run, entity: EntityType, stats: EntityStats, *, brake: float, confirm: bool
+) -> None:
+    """After a complete full listing: soft-delete what was not listed, or hold it when the brake trips."""
+    table, session = ENTITY_TABLES[entity], run.session
+    missing = _missing(table, run.run_id)
+    count = session.execute(sa.select(sa.func.count()).select_from(table).where(missing)).scalar_one()
+    session.execute(sa.delete(held_deletion).where(held_deletion.c.entity_type == entity))
+    if count == 0:
+        return
+    live = session.execute(
+        sa.select(sa.func.count()).select_from(table).where(table.c.deleted_at.is_(None))
+    ).scalar_one()
+    live_before = live - stats.new - stats.restored
+    if not confirm and count > brake * live_before:
+        session.execute(
+            sa.insert(held_deletion).from_select(
+                ["entity_type", "id", "run_id"],
+                sa.select(sa.literal(entity), table.c.id, sa.literal(run.run_id)).where(missing),
+            )
+        )
+        stats.held_deletions = count
+        return
+    session.execute(
+        sa.insert(catalogue_version).from_select(
+            ["entity_type", "id", "version_no", "run_id", "valid_from", "change", "content_hash"],
+            sa.select(
+                sa.literal(entity),
+                table.c.id,
+                table.c.version + 1,
+                sa.literal(run.run_id),
+                sa.literal(run.now, UTCDateTime()),
+                sa.literal("deleted"),
+                table.c.content_hash,
+            ).where(missing),
+        )
+    )
+    session.execute(
+        sa.update(table)
+        .where(missing)
+        .values(deleted_at=run.now, changed_at=run.now, version=table.c.version + 1, last_run_id=run.run_id)
+    )
+    stats.deleted = count
+
+
+def read_watermark(session: Session, entity: str) -> datetime | None:
+    value: datetime | None = session.execute(
+        sa.select(sync_cursor.c.watermark).where(sync_cursor.c.entity_type == entity)
+    ).scalar_one_or_none()
+    return value
+
+
+def save_watermark(run: _Run, entity: str, newest: datetime | None) -> None:
+    if newest is None:
+        return
+    current = read_watermark(run.session, entity)
+    if current is None:
+        run.session.execute(
+            sa.insert(sync_cursor).values(entity_type=entity, watermark=newest, run_id=run.run_id)
+        )
+    elif newest > current:
+        run.session.execute(
+            sa.update(sync_cursor)
+            .where(sync_cursor.c.entity_type == entity)
+            .values(watermark=newest, run_id=run.run_id)
+        )
+
+
+# --- the run ------------------------------------------------------------------------------------------------
+
+
+async def sync_entity(
+    run: _Run,
+    client: CatalogueSource,
+    entity: EntityType,
+    *,
+    overlap: timedelta,
+    progress: ProgressCallback | None,
+) -> tuple[EntityStats, list[SkippedRecord]]:
+    """Stream one entity type into the store; returns its stats and (capped) skipped records."""
+    stats = EntityStats(entity)
+    since = read_watermark(run.session, entity) if run.mode == "incremental" else None
+    newest: datetime | None = None
+    skipped: list[SkippedRecord] = []
+    async for page in client.fetch_pages(entity, since=since, overlap=overlap):
+        save_page(run, entity, page.records, stats)
+        save_skipped(run, entity, page.skipped, stats)
+        skipped.extend(
+            SkippedRecord(entity, s.id, s.reason) for s in page.skipped[: REPORT_CAP - len(skipped)]
+        )
+        for record in page.records:
+            if record.updated is not None and (newest is None or record.updated > newest):
+                newest = record.updated
+        if progress:
+            progress(entity, stats.listed + stats.skipped, getattr(page, "total", None))
+    listing = client.listing(entity)
+    stats.requests = listing.requests
+    save_watermark(run, entity, newest)
+    return stats, skipped
+
+
+def _save_stats(run: _Run, stats: EntityStats) -> None:
+    values = asdict(stats)
+    values.pop("requests")
+    run.session.execute(sa.insert(sync_run_stats).values(run_id=run.run_id, **values))
+
+
+def _held_sample(session: Session, run_id: int) -> tuple[list[HeldDeletion], int]:
+    """The deletions this run held (a sample and the total)."""
+    mine = held_deletion.c.run_id == run_id
+    total = session.execute(sa.select(sa.func.count()).select_from(held_deletion).where(mine)).scalar_one()
+    rows = session.execute(
+        sa.select(held_deletion.c.entity_type, held_deletion.c.id)
+        .where(mine)
+        .order_by(held_deletion.c.entity_type, held_deletion.c.id)
+        .limit(REPORT_CAP)
+    )
+    return [HeldDeletion(r.entity_type, r.id) for r in rows], int(total)
+
+
+async def _run_all(
+    run: _Run,
+    client: CatalogueSource,
+    report: RunReport,
+    entity_types: Sequence[EntityType],
+    *,
+    brake: float,
+    confirm: bool,
+    overlap: timedelta,
+    progress: ProgressCallback | None,
+) -> None:
+    for entity in entity_types:
+        stats, skipped = await sync_entity(run, client, entity, overlap=overlap, progress=progress)
+        if run.mode == "full":
+            stats.complete = client.listing(entity).complete
+            if stats.complete:
+                apply_deletions(run, entity, stats, brake=brake, confirm=confirm)
+        _save_stats(run, stats)
+        report.stats[entity] = stats
+        report.skipped.extend(skipped[: REPORT_CAP - len(report.skipped)])
+        report.skipped_total += stats.skipped
+    report.held, report.held_total = _held_sample(run.session, run.run_id)
+
+
+def _status(report: RunReport) -> RunStatus:
+    if report.skipped_total or report.held_total or report.incomplete:
+        return "partial"
+    return "success"
+
+
+async def run_catalogue_sync(
+    store: Store,
+    client: CatalogueSource,
+    *,
+    mode: RunMode = "full",
+    deletion_brake: float = 0.05,
+    confirm_deletions: bool = False,
+    overlap: timedelta = timedelta(minutes=5),
+    progress: ProgressCallback | None = None,
+    entity_types: Sequence[EntityType] = ENTITY_TYPES,
+    settings_digest: str | None = None,
+) -> RunReport:
+    """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs."""
+    if mode not in ("full", "incremental"):
+        raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
+    with run_lock(store, "catalogue"):
+        run_id, started = start_run(store, mode=mode, settings_digest=settings_digest)
+        report = RunReport(
+            run_id,
+            mode,
+            "running",
+            started,
+            None,
+            store_location=store.location,
+            deletion_brake=deletion_brake,
+        )
+        base_requests, base_retries = client.stats.requests, client.stats.retries
+        try:
+            with store.transaction() as session:
+                run = _Run(session, run_id, started, mode)
+                await _run_all(
+                    run,
+                    client,
+                    report,
+                    entity_types,
+                    brake=deletion_brake,
+                    confirm=confirm_deletions,
+                    overlap=overlap,
+                    progress=progress,
+                )
+                report.status = _status(report)
+                _count_requests(report, client, base_requests, base_retries)
+                report.finished = finish_run(
+                    session, run_id, status=report.status, requests=report.requests, retries=report.retries
+                )
+        except SwcError as exc:
+            _fail(store, report, client, base_requests, base_retries, "failed", str(exc))
+        except BaseException as exc:  # interrupted (Ctrl-C, cancelled) or a bug: record it, then re-raise
+            interrupted = isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit) or _cancelled(exc)
+            message = "interrupted" if interrupted else f"internal error: {type(exc).__name__}: {exc}"
+            _fail(
+                store,
+                report,
+                client,
+                base_requests,
+                base_retries,
+                "interrupted" if interrupted else "failed",
+                message,
+            )
+            raise
+    return report
+
+
+def _cancelled(exc: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(exc, asyncio.CancelledError)
+
+
+def _count_requests(
+    report: RunReport, client: CatalogueSource, base_requests: int, base_retries: int
+) -> None:
+    report.requests = client.stats.requests - base_requests
+    report.retries = client.stats.retries - base_retries
+
+
+def _fail(
+    store: Store,
+    report: RunReport,
+    client: CatalogueSource,
+    base_requests: int,
+    base_retries: int,
+    status: RunStatus,
+    message: str,
+) -> None:
+    """Record a run whose data transaction rolled back; the report keeps no stats (nothing was saved)."""
+    report.status, report.error = status, message
+    report.stats.clear()
+    report.skipped.clear()
+    report.held.clear()
+    report.skipped_total = report.held_total = 0
+    _count_requests(report, client, base_requests, base_retries)
+    with store.transaction() as session:
+        report.finished = finish_run(
+            session,
+            report.run_id,
+            status=status,
+            error=message,
+            requests=report.requests,
+            retries=report.retries,
+        )
+
+
+async def sync_catalogue(
+    settings: Settings,
+    *,
+    mode: RunMode = "full",
+    confirm_deletions: bool = False,
+    sandbox: bool | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """The orchestrator: build store and client from settings (sync.wiring) and run one catalogue sync.
+
+    `sandbox=True` forces the embedded sandbox catalogue, None follows settings.catalogue.base_url.
+    """
+    from sync.wiring import open_services, settings_digest
+
+    with open_services(settings, sandbox=sandbox) as services:
+        async with services.catalogue_client() as client:
+            return await run_catalogue_sync(
+                services.store,
+                client,
+                mode=mode,
+                deletion_brake=settings.sync.deletion_brake,
+                confirm_deletions=confirm_deletions,
+                overlap=timedelta(seconds=settings.catalogue.overlap_seconds),
+                progress=progress,
+                settings_digest=settings_digest(settings, sandbox=services.sandbox is not None),
+            )

@@ -1,0 +1,1 @@
+"""Reports: renderers of run results and catalogue overviews."""

@@ -1,0 +1,114 @@
+"""Render a sync RunReport for people (a rich table plus notes) or machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from sync.i18n import t
+
+if TYPE_CHECKING:
+    from sync.catalogue_sync import ProgressCallback, RunReport
+
+__all__ = ["render_run_summary", "render_run_json", "live_progress"]
+
+_COLUMNS = ("listed", "new", "changed", "unchanged", "restored", "deleted", "skipped", "held_deletions")
+_OPTIONAL = {"restored", "skipped", "held_deletions"}  # rows shown only when not all zero
+_STYLE = {"success": "green", "partial": "yellow", "failed": "red", "interrupted": "red", "running": "cyan"}
+
+
+def _number(value: int, lang: str) -> str:
+    return f"{value:,}".replace(",", ".") if lang == "nl" else f"{value:,}"
+
+
+def _table(report: RunReport, lang: str) -> Table:
+    """One column per entity type, one row per counter (narrow enough for an 80-column terminal)."""
+    mode = t(f"sync.mode.{report.mode}", lang)
+    title = t("sync.title", lang, run_id=report.run_id, mode=mode)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("", no_wrap=True)
+    stats = list(report.stats.values())
+    for entity in report.stats:
+        table.add_column(t(f"sync.entity.{entity}", lang), justify="right")
+    for column in _COLUMNS:
+        values = [getattr(s, column) for s in stats]
+        if column in _OPTIONAL and not any(values):
+            continue
+        key = "held" if column == "held_deletions" else column
+        table.add_row(t(f"sync.col.{key}", lang), *(_number(v, lang) for v in values))
+    complete = {True: "sync.yes", False: "sync.no", None: "sync.na"}
+    table.add_row(t("sync.col.complete", lang), *(t(complete[s.complete], lang) for s in stats))
+    return table
+
+
+def _notes(report: RunReport, lang: str) -> list[RenderableType]:
+    notes: list[RenderableType] = []
+    if report.error:
+        notes.append(Text(t("sync.error", lang, error=report.error), style="red"))
+    if report.held_total:
+        notes.append(
+            Text(t("sync.held", lang, count=report.held_total, brake=report.deletion_brake), style="yellow")
+        )
+    if report.incomplete:
+        notes.append(Text(t("sync.incomplete", lang, entities=", ".join(report.incomplete)), style="yellow"))
+    if report.skipped_total:
+        notes.append(Text(t("sync.skipped", lang, count=report.skipped_total), style="yellow"))
+        for item in report.skipped[:10]:
+            notes.append(
+                Text(t("sync.skipped_item", lang, entity=item.entity_type, id=item.id, reason=item.reason))
+            )
+    return notes
+
+
+def render_run_summary(report: RunReport, lang: str = "nl") -> Group:
+    """The summary table, the status line and notes on errors, held deletions and skipped records."""
+    status = Text(
+        t(
+            "sync.status_line",
+            lang,
+            status=t(f"sync.status.{report.status}", lang),
+            duration=report.duration,
+            requests=report.requests,
+            retries=report.retries,
+        ),
+        style=_STYLE.get(report.status, ""),
+    )
+    parts: list[RenderableType] = []
+    if report.stats:
+        parts.append(_table(report, lang))
+    parts += [status, *_notes(report, lang), Text(t("sync.store", lang, location=report.store_location))]
+    return Group(*parts)
+
+
+def render_run_json(report: RunReport) -> str:
+    """The report as indented JSON (what `swc-beheer sync --json` prints)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+@contextmanager
+def live_progress(
+    console: Console, lang: str = "nl", *, enabled: bool = True
+) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar per entity type; yields the callback for run_catalogue_sync (None if disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(entity: str, done: int, total: int | None) -> None:
+            if entity not in tasks:
+                name = t(f"sync.entity.{entity}", lang)
+                tasks[entity] = progress.add_task(t("sync.progress", lang, entity=name), total=total)
+            progress.update(tasks[entity], completed=done, total=total if total and total >= done else None)
+
+        yield update

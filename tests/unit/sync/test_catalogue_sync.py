@@ -1,0 +1,308 @@
+"""run_catalogue_sync against an in-memory client: change detection, history, deletions, brake, atomicity."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.catalogue_models import ENTITY_TYPES
+from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
+from sync.runs import SyncAborted, run_lock, utcnow
+from sync.store import Store, open_store
+from sync.store.catalogue_tables import (
+    ENTITY_TABLES,
+    as_of,
+    catalogue_version,
+    held_deletion,
+    iter_stored,
+    sync_run,
+    sync_run_stats,
+    sync_skipped,
+)
+from tests.unit.sync.fakes import FakeCatalogue, FakeClient, Skip
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def catalogue() -> FakeCatalogue:
+    cat = FakeCatalogue()
+    gemeenten = [cat.add("organisation", naam=f"Gemeente {i}", type="Gemeente", cbs=i) for i in range(1, 31)]
+    cat.add(
+        "organisation", naam="Samenwerking", type="Samenwerking", deelnemers=[g["id"] for g in gemeenten[:3]]
+    )
+    packages = [cat.add("package", naam=f"Pakket {i}") for i in range(25)]
+    for i in range(40):
+        cat.add(
+            "usage", afnemer=gemeenten[i % 30]["id"], module=packages[i % 25]["id"], status="In productie"
+        )
+    for i in range(5):
+        cat.add("contact", email=f"user{i}@example.nl", rollen=["Functioneel-beheerder"])
+    return cat
+
+
+def sync(store: Store, client: FakeClient, **kw: Any) -> RunReport:
+    return asyncio.run(run_catalogue_sync(store, client, **kw))
+
+
+def stored(store: Store, entity: str, *, include_deleted: bool = False) -> dict[str, Any]:
+    with store.sessions() as session:
+        return {s.record.id: s for s in iter_stored(session, entity, include_deleted=include_deleted)}  # type: ignore[arg-type]
+
+
+def hashes(store: Store) -> dict[str, dict[str, tuple[str, Any]]]:
+    out = {}
+    with store.sessions() as session:
+        for entity, table in ENTITY_TABLES.items():
+            out[entity] = {
+                r.id: (r.content_hash, r.deleted_at)
+                for r in session.execute(sa.select(table.c.id, table.c.content_hash, table.c.deleted_at))
+            }
+    return out
+
+
+def count(store: Store, table: sa.Table, *where: Any) -> int:
+    with store.sessions() as session:
+        return int(session.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def test_full_sync_stores_every_record_typed(store: Store, catalogue: FakeCatalogue) -> None:
+    report = sync(store, FakeClient(catalogue))
+    assert report.status == "success" and report.exit_code == 0 and report.ok
+    for entity, objects in catalogue.objects.items():
+        assert report.stats[entity].new == len(objects)
+        rows = stored(store, entity)
+        assert set(rows) == set(objects)
+        for oid, obj in objects.items():
+            assert rows[oid].record.raw == obj
+            assert rows[oid].deleted_at is None
+    coop = next(o for o in catalogue.objects["organisation"].values() if o["type"] == "Samenwerking")
+    assert stored(store, "organisation")[coop["id"]].record.members == tuple(coop["deelnemers"])
+    assert count(store, catalogue_version) == sum(len(o) for o in catalogue.objects.values())
+    with store.sessions() as session:
+        run = session.execute(sa.select(sync_run)).one()
+    assert run.status == "success" and run.finished is not None and run.requests == report.requests > 0
+
+
+def test_second_run_without_changes_writes_no_history(store: Store, catalogue: FakeCatalogue) -> None:
+    first = sync(store, FakeClient(catalogue))
+    versions = count(store, catalogue_version)
+    before = stored(store, "usage")
+    second = sync(store, FakeClient(catalogue))
+    assert second.status == "success"
+    assert all(s.new == s.changed == s.deleted == 0 for s in second.stats.values())
+    assert {e: s.unchanged for e, s in second.stats.items()} == {e: s.new for e, s in first.stats.items()}
+    assert count(store, catalogue_version) == versions
+    after = stored(store, "usage")
+    assert all(
+        after[i].last_seen > before[i].last_seen and after[i].changed_at == before[i].changed_at
+        for i in after
+    )
+
+
+def test_volatile_self_fields_do_not_count_as_change(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    obj = next(iter(catalogue.objects["package"].values()))
+    obj["@self"] = {
+        **obj["@self"],
+        "updated": catalogue.tick(),
+        "version": "0.0.9",
+        "size": "1234",
+        "description": 77,
+    }
+    report = sync(store, FakeClient(catalogue))
+    assert report.stats["package"].changed == 0
+
+
+def test_mutations_are_exactly_new_changed_deleted_restored(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    usage_ids = list(catalogue.objects["usage"])
+    catalogue.update("usage", usage_ids[0], status="Uit te faseren")
+    gone = catalogue.delete("usage", usage_ids[1])
+    added = catalogue.add("usage", afnemer="x", module="y", status="Gepland")
+    report = sync(store, FakeClient(catalogue))
+    s = report.stats["usage"]
+    assert (s.new, s.changed, s.deleted, s.restored) == (1, 1, 1, 0)
+    rows = stored(store, "usage", include_deleted=True)
+    assert rows[gone["id"]].deleted_at is not None and rows[added["id"]].deleted_at is None
+    assert rows[usage_ids[0]].record.raw["status"] == "Uit te faseren"
+
+    catalogue.objects["usage"][gone["id"]] = gone
+    again = sync(store, FakeClient(catalogue))
+    assert again.stats["usage"].restored == 1 and again.stats["usage"].deleted == 0
+    with store.sessions() as session:
+        changes = (
+            session.execute(
+                sa.select(catalogue_version.c.change)
+                .where(catalogue_version.c.id == gone["id"])
+                .order_by(catalogue_version.c.version_no)
+            )
+            .scalars()
+            .all()
+        )
+    assert changes == ["new", "deleted", "restored"]
+
+
+def test_as_of_returns_the_state_at_a_moment(store: Store, catalogue: FakeCatalogue) -> None:
+    first = sync(store, FakeClient(catalogue))
+    pid = next(iter(catalogue.objects["package"]))
+    catalogue.update("package", pid, naam="Nieuwe naam")
+    second = sync(store, FakeClient(catalogue))
+    with store.sessions() as session:
+        at_first = {v.id: v for v in as_of(session, "package", first.finished)}  # type: ignore[arg-type]
+        at_second = {v.id: v for v in as_of(session, "package", second.finished)}  # type: ignore[arg-type]
+        before = list(as_of(session, "package", first.started - timedelta(seconds=1)))
+    assert at_first[pid].raw["naam"] == "Pakket 0" and at_second[pid].raw["naam"] == "Nieuwe naam"
+    assert before == []
+    assert set(at_second) == set(catalogue.objects["package"])
+
+
+def test_deletion_brake_holds_a_large_shrink_until_confirmed(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    ids = list(catalogue.objects["usage"])
+    for oid in ids[:12]:  # 30% of 40
+        catalogue.delete("usage", oid)
+    held = sync(store, FakeClient(catalogue))
+    assert held.status == "partial" and held.exit_code == 3
+    assert held.stats["usage"].held_deletions == 12 and held.stats["usage"].deleted == 0
+    assert held.held_total == 12 and {h.id for h in held.held} == set(ids[:12])
+    assert len(stored(store, "usage")) == 40
+    confirmed = sync(store, FakeClient(catalogue), confirm_deletions=True)
+    assert confirmed.status == "success" and confirmed.stats["usage"].deleted == 12
+    assert set(stored(store, "usage")) == set(ids[12:])
+    assert count(store, held_deletion) == 0
+
+
+def test_small_deletion_passes_the_brake(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    catalogue.delete("usage", next(iter(catalogue.objects["usage"])))  # 1 of 40 = 2.5% < 5%
+    report = sync(store, FakeClient(catalogue))
+    assert report.status == "success" and report.stats["usage"].deleted == 1
+
+
+def test_incomplete_listing_never_deletes(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    catalogue.delete("package", next(iter(catalogue.objects["package"])))
+    report = sync(store, FakeClient(catalogue, incomplete=frozenset({"package"})))
+    assert report.status == "partial" and report.incomplete == ["package"]
+    assert report.stats["package"].deleted == 0 and report.stats["package"].complete is False
+    assert len(stored(store, "package")) == 25
+
+
+def test_incremental_uses_the_watermark_and_never_deletes(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    newest = max(o["@self"]["updated"] for o in catalogue.objects["usage"].values())
+    uid = next(iter(catalogue.objects["usage"]))
+    catalogue.delete("usage", list(catalogue.objects["usage"])[-1])
+    catalogue.update("usage", uid, status="Gepland")
+    client = FakeClient(catalogue)
+    report = sync(store, client, mode="incremental", overlap=timedelta(0))
+    assert client.since_seen["usage"] is not None and client.since_seen["usage"].isoformat() == newest
+    assert report.mode == "incremental" and report.stats["usage"].changed == 1
+    assert report.stats["usage"].deleted == 0 and report.stats["usage"].complete is None
+    assert len(stored(store, "usage")) == 40
+
+
+def test_skipped_records_are_kept_and_make_the_run_partial(store: Store, catalogue: FakeCatalogue) -> None:
+    client = FakeClient(
+        catalogue, skipped={"contact": [Skip("not-a-uuid", "id is not a uuid"), Skip(None, "no id")]}
+    )
+    report = sync(store, client)
+    assert report.status == "partial" and report.skipped_total == 2
+    assert {(s.id, s.reason) for s in report.skipped} == {("not-a-uuid", "id is not a uuid"), (None, "no id")}
+    assert count(store, sync_skipped, sync_skipped.c.run_id == report.run_id) == 2
+
+
+def test_failed_run_leaves_the_store_as_the_last_run_left_it(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    before = hashes(store)
+    versions = count(store, catalogue_version)
+    for oid in list(catalogue.objects["organisation"])[:3]:
+        catalogue.update("organisation", oid, naam="Gewijzigd")
+    catalogue.add("package", naam="Nieuw")
+    failed = sync(store, FakeClient(catalogue, fail_at=("usage", 2)))
+    assert failed.status == "failed" and failed.exit_code == 1
+    assert failed.error and "503" in failed.error and "Traceback" not in failed.error
+    assert hashes(store) == before and count(store, catalogue_version) == versions
+    assert count(store, sync_run_stats, sync_run_stats.c.run_id == failed.run_id) == 0
+    with store.sessions() as session:
+        assert (
+            session.execute(sa.select(sync_run.c.status).where(sync_run.c.id == failed.run_id)).scalar_one()
+            == "failed"
+        )
+    after = sync(store, FakeClient(catalogue))
+    assert (
+        after.status == "success"
+        and after.stats["organisation"].changed == 3
+        and after.stats["package"].new == 1
+    )
+
+
+def test_a_run_left_running_is_marked_interrupted(store: Store, catalogue: FakeCatalogue) -> None:
+    sync(store, FakeClient(catalogue))
+    with store.transaction() as session:
+        stale = session.execute(
+            sa.insert(sync_run)
+            .values(mode="full", started=utcnow(), status="running")
+            .returning(sync_run.c.id)
+        ).scalar_one()
+    report = sync(store, FakeClient(catalogue))
+    assert report.status == "success"
+    with store.sessions() as session:
+        assert (
+            session.execute(sa.select(sync_run.c.status).where(sync_run.c.id == stale)).scalar_one()
+            == "interrupted"
+        )
+
+
+def test_second_concurrent_run_is_aborted(store: Store, catalogue: FakeCatalogue) -> None:
+    with run_lock(store, "catalogue"):
+        with pytest.raises(SyncAborted) as info:
+            sync(store, FakeClient(catalogue))
+    assert "Another catalogue sync" in info.value.message
+    assert sync(store, FakeClient(catalogue)).status == "success"  # the lock was released
+
+
+def test_progress_reports_each_entity(store: Store, catalogue: FakeCatalogue) -> None:
+    seen: dict[str, int] = {}
+    sync(store, FakeClient(catalogue), progress=lambda e, done, total: seen.__setitem__(e, done))
+    assert seen == {e: len(catalogue.objects.get(e, {})) for e in ENTITY_TYPES}
+
+
+def test_content_hash_ignores_volatile_and_empty_values() -> None:
+    base = {
+        "id": "a",
+        "naam": "X",
+        "lijst": [1, 2],
+        "@self": {"id": "a", "updated": "2026-01-01", "deleted": None},
+    }
+    same = {
+        "naam": "X",
+        "id": "a",
+        "lijst": [1, 2],
+        "leeg": None,
+        "ook": "",
+        "niets": [],
+        "@self": {
+            "updated": "2027-01-01",
+            "version": "0.0.2",
+            "size": "99",
+            "description": 12,
+            "register": "3",
+        },
+    }
+    assert content_hash(base) == content_hash(same)
+    assert content_hash(base) != content_hash({**base, "naam": "Y"})
+    assert content_hash(base) != content_hash({**base, "lijst": [2, 1]})
+    assert content_hash(base) != content_hash({**base, "@self": {"deleted": {"deletedBy": "admin"}}})
+    assert content_hash(base) != content_hash({**base, "@self": {"organisation": "other-tenant"}})
