@@ -1,1 +1,1 @@
-"""Local stand-ins for the catalogue's OpenRegister API and GitHub. Imports nothing from the service packages."""
+"""Local stand-ins for the catalogue's OpenRegister API and GitHub; imports no service package."""
