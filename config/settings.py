@@ -130,8 +130,12 @@ class ReconcileSettings(BaseModel):
     disabled_rules: list[str] = Field(default_factory=list)
     concept_supplier_warn_days: int = Field(14, ge=0)
     concept_package_warn_days: int = Field(30, ge=0)
-    duplicate_name_score: float = Field(92.0, ge=0, le=100)
+    duplicate_name_score: float = Field(85.0, ge=0, le=100, description="rapidfuzz ratio of near-duplicates")
     evidence_cap: int = Field(20, ge=1)
+    reference_dir: Path = Field(
+        Path("data/reference"), description="where `reference refresh` keeps a newer municipality register"
+    )
+    reference_url: str | None = Field(None, description="base URL of the register files (reference refresh)")
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,1 @@
+"""Package data: the official municipality register (see PROVENANCE.md)."""
