@@ -280,30 +280,44 @@ class CatalogueClient:
     async def _concurrent(
         self, state: _Listing, numbers: Iterable[int], paginator: PageNumberPaginator,
     ) -> AsyncIterator[Page]:
-        gate = asyncio.Semaphore(self.concurrency)
+        # A sliding window: at most `concurrency` pages are in flight or fetched-but-not-yet-consumed, so a
+        # consumer slower than the network (the store) keeps memory flat instead of buffering every page.
 
         async def one(number: int) -> tuple[int, Any, ConnectorError | None]:
-            async with gate:
-                try:
-                    params = {**FULL_ORDER, **paginator.params_for(number)}
-                    return number, await self._get_list(state, params), None
-                except _FATAL:
-                    raise
-                except ConnectorError as exc:
-                    return number, None, exc
+            try:
+                params = {**FULL_ORDER, **paginator.params_for(number)}
+                return number, await self._get_list(state, params), None
+            except _FATAL:
+                raise
+            except ConnectorError as exc:
+                return number, None, exc
 
-        tasks = [asyncio.create_task(one(n)) for n in numbers]
+        waiting = iter(numbers)
+        pending: set[asyncio.Task[tuple[int, Any, ConnectorError | None]]] = set()
+
+        def refill() -> None:
+            while len(pending) < self.concurrency:
+                number = next(waiting, None)
+                if number is None:
+                    return
+                pending.add(asyncio.create_task(one(number)))
+
+        refill()
         try:
-            for next_done in asyncio.as_completed(tasks):
-                number, body, error = await next_done
-                if error is not None:
-                    state.failed[number] = error
-                    continue
-                yield self._page(state, number, body)
+            while pending:
+                finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(finished, key=lambda t: t.result()[0] if not t.exception() else 0):
+                    pending.discard(task)
+                    number, body, error = task.result()
+                    if error is not None:
+                        state.failed[number] = error
+                        continue
+                    yield self._page(state, number, body)
+                refill()
         finally:
-            for task in tasks:
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _incremental(self, state: _Listing, cut: datetime) -> AsyncIterator[Page]:
         paginator = PageNumberPaginator(limit=self.page_size)

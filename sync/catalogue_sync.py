@@ -28,6 +28,7 @@ incomplete: the data that did arrive is saved); 1 failed or interrupted (nothing
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -442,8 +443,9 @@ async def sync_entity(
     newest: datetime | None = None
     skipped: list[SkippedRecord] = []
     async for page in client.fetch_pages(entity, since=since, overlap=overlap):
-        save_page(run, entity, page.records, stats)
-        save_skipped(run, entity, page.skipped, stats)
+        # The store work runs in a worker thread so the connector keeps fetching the next pages meanwhile;
+        # pages are still saved one at a time, in this run's single transaction.
+        await asyncio.to_thread(_save_page_and_skipped, run, entity, page, stats)
         skipped.extend(
             SkippedRecord(entity, s.id, s.reason) for s in page.skipped[: REPORT_CAP - len(skipped)]
         )
@@ -456,6 +458,11 @@ async def sync_entity(
     stats.requests = listing.requests
     save_watermark(run, entity, newest)
     return stats, skipped
+
+
+def _save_page_and_skipped(run: _Run, entity: EntityType, page: Any, stats: EntityStats) -> None:
+    save_page(run, entity, page.records, stats)
+    save_skipped(run, entity, page.skipped, stats)
 
 
 def _save_stats(run: _Run, stats: EntityStats) -> None:
