@@ -19,6 +19,7 @@ from config.errors import ConfigError
 
 __all__ = [
     "CatalogueSettings",
+    "DaemonSettings",
     "GitHubSettings",
     "JourneySettings",
     "ReconcileSettings",
@@ -44,10 +45,14 @@ ENTITY_SCHEMAS: dict[str, str] = {
 class CatalogueSettings(BaseModel):
     """Where and how to reach the OpenRegister objects API."""
 
-    base_url: str = Field(SANDBOX, description="Backend URL, e.g. https://softwarecatalogus.example.nl, or 'sandbox'")
+    base_url: str = Field(
+        SANDBOX, description="Backend URL, e.g. https://softwarecatalogus.example.nl, or 'sandbox'"
+    )
     api_prefix: str = Field("/index.php/apps/openregister/api", description="API root below the base URL")
     register_slug: str = Field("voorzieningen", description="Register slug")
-    schemas: dict[str, str] = Field(default_factory=lambda: dict(ENTITY_SCHEMAS), description="entity -> schema slug")
+    schemas: dict[str, str] = Field(
+        default_factory=lambda: dict(ENTITY_SCHEMAS), description="entity -> schema slug"
+    )
     user: str | None = Field(None, description="Nextcloud user for HTTP Basic")
     password: SecretStr | None = Field(None, description="Nextcloud app password")
     page_size: int = Field(500, ge=1, le=5000, description="_limit per request")
@@ -96,7 +101,10 @@ class GitHubSettings(BaseModel):
 class StoreSettings(BaseModel):
     """The database."""
 
-    url: str = Field("sqlite:///data/swc-beheer.sqlite3", description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)")
+    url: str = Field(
+        "sqlite:///data/swc-beheer.sqlite3",
+        description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)",
+    )
 
     @field_validator("url")
     @classmethod
@@ -112,6 +120,15 @@ class SyncSettings(BaseModel):
     deletion_brake: float = Field(0.05, ge=0, le=1, description="hold deletions above this share of a type")
     interval_seconds: int = Field(3600, ge=10, description="daemon: catalogue sync interval")
     full_every: int = Field(24, ge=1, description="daemon: every Nth sync is a full one")
+
+
+class DaemonSettings(BaseModel):
+    """`swc-beheer serve`: the scheduled jobs and the health endpoint."""
+
+    host: str = Field("127.0.0.1", description="address of the /healthz and /status endpoint")
+    port: int = Field(8765, ge=0, le=65535, description="port of the health endpoint (0: any free port)")
+    journey_interval_seconds: int = Field(3600, ge=10, description="journey issue refresh interval")
+    reconcile_interval_seconds: int = Field(3600, ge=10, description="reconciliation interval")
 
 
 class JourneySettings(BaseModel):
@@ -154,6 +171,7 @@ class Settings(BaseSettings):
     github: GitHubSettings = GitHubSettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    daemon: DaemonSettings = DaemonSettings()
     journey: JourneySettings = JourneySettings()
     reconcile: ReconcileSettings = ReconcileSettings()
 

@@ -1,8 +1,11 @@
-"""CLI commands: run (the main job)."""
+"""CLI commands: run (the main job) and serve (the daemon)."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
+from pathlib import Path
 
 import typer
 
@@ -12,28 +15,74 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    """Add `run` to the root app."""
+    """Add `run` and `serve` to the root app."""
 
     @app.command("run")
     def run_command(
         ctx: typer.Context,
         sandbox: bool = typer.Option(
-            False, "--sandbox", help="Use the embedded sandbox catalogue, whatever the settings say."
+            False,
+            "--sandbox",
+            help="Use the embedded sandbox catalogue and GitHub, whatever the settings say.",
+        ),
+        reports: Path | None = typer.Option(
+            None,
+            "--reports",
+            help="Where to write the board and findings (default: 'reports' beside the database).",
         ),
     ) -> None:
-        """Run the main job once: a full catalogue sync, then print where the database is.
+        """Run the main job once: full catalogue sync, journey issue refresh, reconciliation, reports.
 
-        Exit codes as `swc-beheer sync`.
+        Exit codes as `swc-beheer sync`; 3 also when the journey refresh or reconciliation failed.
         """
-        from sync.catalogue_sync import sync_catalogue
         from sync.i18n import t
-        from sync.reports.run_summary import live_progress, render_run_summary
+        from sync.jobs import run_main_job, sandbox_settings
+        from sync.reports.run_summary import live_progress, render_main_summary, render_run_summary
 
         settings = settings_from(ctx)
-        with user_errors(), live_progress(err_console, settings.language) as progress:
-            report = asyncio.run(
-                sync_catalogue(settings, mode="full", sandbox=True if sandbox else None, progress=progress)
-            )
-        console.print(render_run_summary(report, settings.language))
-        console.print(t("run.done", settings.language, location=report.store_location), highlight=False)
+        if sandbox:
+            settings = sandbox_settings(settings)
+        lang = settings.language
+        with user_errors(), live_progress(err_console, lang) as progress:
+            report = asyncio.run(run_main_job(settings, progress=progress, report_dir=reports, lang=lang))
+            if reports is None:
+                from sync.jobs import write_reports
+
+                report.reports = write_reports(
+                    report, Path(report.sync.store_location).parent / "reports", lang
+                )
+        console.print(render_run_summary(report.sync, lang))
+        for line in render_main_summary(report, lang):
+            console.print(line, highlight=False)
+        console.print(t("run.done", lang, location=report.sync.store_location), highlight=False)
         raise typer.Exit(report.exit_code)
+
+    @app.command("serve")
+    def serve_command(ctx: typer.Context) -> None:
+        """Run the daemon: scheduled sync, journey refresh and reconciliation, with /healthz and /status.
+
+        Intervals and the health endpoint come from SWC_SYNC__INTERVAL_SECONDS, SWC_SYNC__FULL_EVERY and
+        SWC_DAEMON__*. Stops cleanly on Ctrl-C or SIGTERM (a running sync finishes its transaction first).
+        """
+        from sync.daemon import Daemon, build_jobs
+
+        settings = settings_from(ctx)
+        stop = threading.Event()
+        with user_errors():
+            daemon = Daemon(build_jobs(settings), host=settings.daemon.host, port=settings.daemon.port)
+            try:
+                daemon.start()
+            except OSError as exc:
+                from config import ConfigError
+
+                raise ConfigError(
+                    f"cannot listen on {settings.daemon.host}:{settings.daemon.port} ({exc.strerror})",
+                    hint="set SWC_DAEMON__PORT to a free port",
+                ) from exc
+        err_console.print(
+            f"swc-beheer serve: health on http://{daemon.host}:{daemon.port}/healthz", highlight=False
+        )
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        daemon.stop()

@@ -17,8 +17,9 @@ from sync.i18n import t
 
 if TYPE_CHECKING:
     from sync.catalogue_sync import ProgressCallback, RunReport
+    from sync.jobs import MainJobReport
 
-__all__ = ["render_run_summary", "render_run_json", "live_progress"]
+__all__ = ["render_run_summary", "render_run_json", "render_main_summary", "live_progress"]
 
 _COLUMNS = ("listed", "new", "changed", "unchanged", "restored", "deleted", "skipped", "held_deletions")
 _OPTIONAL = {"restored", "skipped", "held_deletions"}  # rows shown only when not all zero
@@ -112,3 +113,28 @@ def live_progress(
             progress.update(tasks[entity], completed=done, total=total if total and total >= done else None)
 
         yield update
+
+
+def render_main_summary(report: MainJobReport, lang: str = "nl") -> list[str]:
+    """One line per later step of the main job: journey refresh, reconciliation, reports written."""
+    lines: list[str] = []
+    if report.journey is not None:
+        refresh = report.journey.refresh
+        lines.append(t("journey.refresh.summary", lang, keys=refresh.keys, requests=refresh.requests,
+                       points=refresh.rate_points_used, strategy=refresh.strategy,
+                       changes=len(refresh.changes), steps=len(report.journey.step_changes)))
+        progress = report.journey.board.progress
+        lines.append(t("run.journey_progress", lang, done=progress.done, total=progress.total,
+                       percent="-" if progress.percent is None else progress.percent))
+    if report.journey_error:
+        lines.append(t("run.journey_failed", lang, error=report.journey_error))
+    if report.reconcile is not None:
+        rec = report.reconcile
+        steps = ", ".join(f"{step}: {len(items)}" for step, items in rec.by_step().items())
+        lines.append(t("run.findings", lang, total=len(rec.findings), alerting=len(rec.alerting),
+                       new=rec.stats.new, resolved=rec.stats.resolved, steps=steps or "-"))
+    if report.reconcile_error:
+        lines.append(t("run.reconcile_failed", lang, error=report.reconcile_error))
+    for path in report.reports:
+        lines.append(t("run.report_written", lang, path=path))
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["alembic_config", "upgrade_store", "current_heads"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic keeps its running context in module globals: two threads migrating at once (the daemon's jobs
+# opening the store together) would trample each other, so upgrades are serialised in this process.
+_UPGRADE_LOCK = threading.Lock()
 
 
 def alembic_config(store: Store) -> Config:
@@ -37,12 +41,23 @@ def upgrade_store(store: Store) -> None:
     cfg = alembic_config(store)
     script = ScriptDirectory.from_config(cfg)
     known = {rev.revision for rev in script.walk_revisions()}
-    unknown = current_heads(store) - known
-    if unknown:
-        raise SchemaMismatch(
-            f"The store at {store.location} has schema revision(s) {sorted(unknown)} this version does not know.",
-            hint="run a newer swc-beheer, or restore a backup made with this version",
-        )
+    with _UPGRADE_LOCK:
+        current = current_heads(store)
+        unknown = current - known
+        if unknown:
+            raise SchemaMismatch(
+                f"The store at {store.location} has schema revision(s) {sorted(unknown)} "
+                "this version does not know.",
+                hint="run a newer swc-beheer, or restore a backup made with this version",
+            )
+        if current == set(script.get_heads()):
+            return  # up to date: the common case costs one query
+        _upgrade(store, cfg)
+
+
+def _upgrade(store: Store, cfg: Config) -> None:
+    from sync.store.base import SchemaMismatch
+
     try:
         command.upgrade(cfg, "heads")
     except Exception as exc:  # alembic raises many types; the user needs one message

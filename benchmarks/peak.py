@@ -1,0 +1,41 @@
+"""Run a console entry point and report this process's own peak RSS (VmHWM) on stderr at exit.
+
+    python -m benchmarks.peak swc-beheer sync --full --json
+
+`ru_maxrss` from wait4 is not usable here: Linux carries the parent's peak over fork+exec, so a child of a
+benchmark that holds a large dataset would report the parent's memory. VmHWM is reset by exec.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import sys
+
+
+def vm_hwm_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _report() -> None:
+    sys.stderr.write("\n" + json.dumps({"peak_rss_mb": round(vm_hwm_mb(), 1)}) + "\n")
+
+
+def main() -> None:
+    atexit.register(_report)
+    program, *args = sys.argv[1:]
+    sys.argv = [program, *args]
+    if program == "swc-beheer":
+        from sync.cli import main as entry
+
+        entry()
+    else:
+        raise SystemExit(f"unknown program {program!r}")
+
+
+if __name__ == "__main__":
+    main()

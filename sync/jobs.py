@@ -1,0 +1,154 @@
+"""The service's jobs as orchestrators over Settings: used by `swc-beheer run` and by the daemon.
+
+Each job opens what it needs (through sync.wiring / the area's builder) and closes it again, so a job can
+run in any thread at any time. Library functions return reports; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config import Settings, SwcError
+
+if TYPE_CHECKING:
+    from sync.catalogue_sync import ProgressCallback, RunReport
+    from sync.journey_sync import JourneyRunReport
+    from sync.reconcile import ReconcileReport
+
+__all__ = [
+    "MainJobReport",
+    "catalogue_job",
+    "journey_job",
+    "reconcile_job",
+    "reconcile_once",
+    "run_main_job",
+    "sandbox_settings",
+]
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The same settings with both remotes (catalogue and GitHub) pointed at the embedded sandboxes."""
+    catalogue = settings.catalogue.model_copy(update={"base_url": "sandbox"})
+    github = settings.github.model_copy(update={"base_url": "sandbox"})
+    return settings.model_copy(update={"catalogue": catalogue, "github": github})
+
+
+def reconcile_once(settings: Settings, *, now: datetime | None = None) -> ReconcileReport:
+    """One reconciliation of the stored catalogue against the rules and the municipality register."""
+    from sync.reconcile import CatalogueLinks, run_reconcile
+    from sync.reference import Register
+    from sync.store import open_store
+
+    cat = settings.catalogue
+    links = (
+        None
+        if cat.is_sandbox
+        else CatalogueLinks(cat.base_url, cat.api_prefix, cat.register_slug, dict(cat.schemas))
+    )
+    store = open_store(settings.store.url)
+    try:
+        register = Register.load(settings.reconcile.reference_dir)
+        return run_reconcile(store, register, settings.reconcile, now or datetime.now(UTC), links=links)
+    finally:
+        store.close()
+
+
+@dataclass
+class MainJobReport:
+    """`swc-beheer run`: the catalogue sync, the journey refresh and the reconciliation, with any failure."""
+
+    sync: RunReport
+    journey: JourneyRunReport | None = None
+    journey_error: str | None = None
+    reconcile: ReconcileReport | None = None
+    reconcile_error: str | None = None
+    reports: list[Path] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """The catalogue sync's exit code, or 3 (partial) when a later step failed or was deferred."""
+        if self.sync.exit_code != 0:
+            return self.sync.exit_code
+        deferred = self.journey is not None and bool(self.journey.refresh.deferred)
+        return 3 if (self.journey_error or self.reconcile_error or deferred) else 0
+
+
+async def run_main_job(
+    settings: Settings,
+    *,
+    progress: ProgressCallback | None = None,
+    report_dir: Path | None = None,
+    lang: str | None = None,
+) -> MainJobReport:
+    """Sync the catalogue, refresh the journeys' issues, reconcile, and write the board and findings reports.
+
+    A failing later step is recorded, not raised: the sync's data is already safely committed.
+    """
+    from sync.catalogue_sync import sync_catalogue
+    from sync.journey_sync import run_journey_refresh
+
+    report = MainJobReport(sync=await sync_catalogue(settings, mode="full", progress=progress))
+    try:
+        report.journey = await run_journey_refresh(settings)
+    except SwcError as exc:
+        report.journey_error = exc.message
+    if report.sync.status != "failed":
+        try:
+            report.reconcile = reconcile_once(settings)
+        except SwcError as exc:
+            report.reconcile_error = exc.message
+    if report_dir is not None:
+        report.reports = write_reports(report, report_dir, lang or settings.language)
+    return report
+
+
+def write_reports(report: MainJobReport, directory: Path, lang: str) -> list[Path]:
+    """The journey board (HTML) and the findings (HTML) of this run, for people to open."""
+    from journey.render import render_board
+    from sync.reconcile.report import write_report
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if report.journey is not None:
+        board = directory / "journey-board.html"
+        html = render_board(report.journey.board, "html", lang=lang)
+        board.write_text(html if isinstance(html, str) else str(html), encoding="utf-8")
+        written.append(board)
+    if report.reconcile is not None:
+        written.append(write_report(report.reconcile, directory, "html", lang))  # type: ignore[arg-type]
+    return written
+
+
+# --- daemon jobs: (outcome, one-line message) --------------------------------------------------------------
+
+
+def catalogue_job(settings: Settings, *, full: bool) -> tuple[str, str]:
+    from sync.catalogue_sync import sync_catalogue
+
+    run = asyncio.run(sync_catalogue(settings, mode="full" if full else "incremental"))
+    counts = {name: (s.new, s.changed, s.deleted) for name, s in run.stats.items()}
+    return run.status, f"run {run.run_id} {run.mode}: (new, changed, deleted) {counts}; {run.error or ''}"
+
+
+def journey_job(settings: Settings) -> tuple[str, str]:
+    from sync.journey_sync import run_journey_refresh
+
+    result = asyncio.run(run_journey_refresh(settings))
+    refresh = result.refresh
+    outcome = "partial" if refresh.deferred else "success"
+    return outcome, (
+        f"{refresh.keys} issues, {len(refresh.changes)} changes, {len(result.step_changes)} step "
+        f"changes, {refresh.requests} requests, {len(refresh.deferred)} deferred"
+    )
+
+
+def reconcile_job(settings: Settings) -> tuple[str, str]:
+    result = reconcile_once(settings)
+    return "success", (
+        f"{len(result.findings)} findings ({len(result.alerting)} alerting, "
+        f"{result.stats.new} new, {result.stats.resolved} resolved)"
+    )
