@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from config.errors import SwcError
 from connectors.catalogue_models import ENTITY_TYPES, CatalogueRecord, EntityType
 from sync.runs import RunMode, RunStatus, finish_run, run_lock, start_run
-from sync.store.base import Store
+from sync.store.base import RawJSON, Store
 from sync.store.catalogue_tables import (
     ENTITY_TABLES,
     RECORD_COLUMNS,
@@ -125,12 +125,23 @@ class CatalogueSource(Protocol):
 # --- content hash -----------------------------------------------------------------------------------------
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v is not None and v != "" and v != [] and v != {}}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
+    """Drop empty values at any depth (2026 servers strip them, v0.2.7 servers send nulls)."""
+    # hot path (every record of every run): recurse only into containers, test scalars inline
+    if type(value) is dict:
+        pruned = {}
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                item = _prune(item)
+            if not _is_empty(item):
+                pruned[key] = item
+        return pruned
+    if type(value) is list:
+        return [_prune(item) if type(item) is dict or type(item) is list else item for item in value]
     return value
 
 
@@ -279,14 +290,16 @@ def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord],
     versions: list[dict[str, Any]] = []
     for rid, record in unique.items():
         digest = content_hash(record.raw)
+        raw = RawJSON.dump(record.raw)  # serialised once, stored in the entity row and the version row
         old = existing.get(rid)
         if old is None:
             row = _row(entity, record, digest)
             row.update(
-                first_seen=run.now, last_seen=run.now, changed_at=run.now, version=1, last_run_id=run.run_id
+                raw=raw, first_seen=run.now, last_seen=run.now, changed_at=run.now, version=1,
+                last_run_id=run.run_id,
             )
             inserts.append(row)
-            versions.append(_version(entity, run, rid, 1, "new", digest, record.raw))
+            versions.append(_version(entity, run, rid, 1, "new", digest, raw))
             stats.new += 1
             continue
         seen_before = old.last_run_id == run.run_id
@@ -299,6 +312,7 @@ def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord],
         row = _row(entity, record, digest)
         row.update(
             b_id=rid,
+            raw=raw,
             last_seen=run.now,
             changed_at=run.now,
             deleted_at=None,
@@ -306,7 +320,7 @@ def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord],
             last_run_id=run.run_id,
         )
         updates.append(row)
-        versions.append(_version(entity, run, rid, old.version + 1, change, digest, record.raw))
+        versions.append(_version(entity, run, rid, old.version + 1, change, digest, raw))
         if change == "restored":
             stats.restored += 1
         elif not seen_before:
