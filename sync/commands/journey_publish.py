@@ -8,7 +8,6 @@ import typer
 
 from sync.cli import console, settings_from, user_errors
 from sync.i18n import t
-from sync.journey_sync import run_publish
 
 __all__ = ["register_publish"]
 
@@ -22,6 +21,8 @@ def register_publish(journey_app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the Markdown; fetch and write nothing."),
     ) -> None:
         """Publish the journey board as a GitHub issue: created once, then edited in place when it changed."""
+        from sync.journey_sync import run_publish  # PyGithub and the store load only when publishing
+
         settings = settings_from(ctx)
         with user_errors():
             report = asyncio.run(run_publish(settings, dry_run=dry_run))
