@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
-from rich.console import Console
 
-from config import Settings, SwcError, load_settings
+from sync.cli_support import console, err_console, settings_from, user_errors
 
 __all__ = ["app", "main", "settings_from", "user_errors", "console", "err_console"]
 
-console = Console()
-err_console = Console(stderr=True)
 
 app = typer.Typer(
     name="swc-beheer",
@@ -27,29 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn an expected failure into `Error: message` (+ hint) on stderr and its exit code; no traceback."""
-    try:
-        yield
-    except SwcError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False, markup=True)
-        if exc.hint:
-            err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
-        logging.getLogger("swc").debug("cause", exc_info=exc.__cause__)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def settings_from(ctx: typer.Context, **overrides: object) -> Settings:
-    """Load settings once per invocation (in the command, so `--help` works without configuration)."""
-    obj = ctx.ensure_object(dict)
-    if "settings" not in obj:
-        with user_errors():
-            obj["settings"] = load_settings(**overrides)
-    settings: Settings = obj["settings"]
-    return settings
 
 
 @app.callback()

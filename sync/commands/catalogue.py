@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from sync.cli import console, err_console, settings_from, user_errors
+from sync.cli_support import console, err_console, settings_from, user_errors
 
 __all__ = ["register"]
 

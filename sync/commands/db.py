@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sync.cli import console, settings_from, user_errors
+from sync.cli_support import console, settings_from, user_errors
 
 __all__ = ["register"]
 

@@ -98,7 +98,7 @@ def check_command(
 
     Needs no settings, store or network (fit for the documentation repository's CI).
     """
-    from sync.cli import err_console, user_errors
+    from sync.cli_support import err_console, user_errors
 
     with user_errors():
         problems = check_journeys(files, default_repo=default_repo, prefer=prefer.value)
@@ -136,7 +136,7 @@ def status_command(
     lang: Lang | None = typer.Option(None, help="Language of the board (default: SWC_LANGUAGE)."),
 ) -> None:
     """Show each journey step's status from the configured journeys and the stored issue states."""
-    from sync.cli import console, err_console, settings_from, user_errors
+    from sync.cli_support import console, err_console, settings_from, user_errors
 
     settings = settings_from(ctx)
     language = lang.value if lang is not None else settings.language
@@ -161,7 +161,7 @@ def refresh_command(
     """Fetch the journeys' GitHub issues (conditional requests), store them and each step's status."""
     import asyncio
 
-    from sync.cli import console, settings_from, user_errors
+    from sync.cli_support import console, settings_from, user_errors
     from sync.i18n import t
     from sync.journey_sync import run_journey_refresh
 

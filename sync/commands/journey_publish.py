@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from sync.cli import console, settings_from, user_errors
+from sync.cli_support import console, settings_from, user_errors
 from sync.i18n import t
 
 __all__ = ["register_publish"]

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from config import Settings
-from sync.cli import console, settings_from, user_errors
+from sync.cli_support import console, settings_from, user_errors
 
 __all__ = ["register", "catalogue_links"]
 

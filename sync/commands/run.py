@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from sync.cli import console, err_console, settings_from, user_errors
+from sync.cli_support import console, err_console, settings_from, user_errors
 
 __all__ = ["register"]
 

@@ -12,7 +12,7 @@ from config.errors import SwcError
 from sandbox.catalogue import DEFAULT_PASSWORD, DEFAULT_USER, serve_catalogue
 from sandbox.datagen import Dataset, SandboxDataError, generate
 from sandbox.faults import FaultPlan, FaultSpecError, parse_faults
-from sync.cli import console, user_errors
+from sync.cli_support import console, user_errors
 
 __all__ = ["register", "SandboxInputError"]
 
