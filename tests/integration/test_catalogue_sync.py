@@ -211,18 +211,25 @@ def test_deletion_brake_holds_a_30_percent_shrink(store: Store, catalogue: Catal
     assert stored_hashes(store) == served_hashes(state)
 
 
+FAULT_SEED = 11  # with these rates and page size, this seed injects every kind of fault
+
+
 def test_faults_end_in_the_same_store_as_a_clean_run(store: Store) -> None:
     state = CatalogueState(tiny_dataset(seed=2))
     plan = FaultPlan(
-        seed=11, error_rate=0.1, rate_limit_rate=0.05, timeout_rate=0.03, truncate_rate=0.05, reset_rate=0.02,
-        retry_after=0, timeout_sleep=1.0,
+        seed=FAULT_SEED, error_rate=0.1, rate_limit_rate=0.05, timeout_rate=0.05, truncate_rate=0.05,
+        reset_rate=0.05, retry_after=0, timeout_sleep=1.0,
     )  # fmt: skip
     with serve_in_thread(create_app(state, users={USER: PASSWORD}, faults=plan)) as server:
         cat = Catalogue(state, server.url)
         retry = RetryPolicy(max_retries=8, max_retry_seconds=30, backoff_initial=0.01, backoff_max=0.05)
-        report = run(store, cat.client(timeout=0.4, retry=retry))
+        report = run(store, cat.client(timeout=0.4, retry=retry, page_size=5))
     assert report.status == "success", report.error
-    assert sum(plan.injected.values()) > 0 and report.retries > 0
+    # every kind of fault reached the sync, and each was retried away
+    assert {kind for kind, count in plan.injected.items() if count} == {
+        "error", "rate_limit", "timeout", "truncate", "reset"
+    }, plan.injected
+    assert report.retries >= sum(plan.injected.values())
     assert stored_hashes(store) == served_hashes(state)
 
 

@@ -19,7 +19,15 @@ from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import serve_in_thread
 from sync.store import open_store
 from sync.store.catalogue_tables import catalogue_version, sync_run
-from tests.integration.test_catalogue_sync import PASSWORD, USER, Catalogue, run, stored_hashes, tiny_dataset
+from tests.integration.test_catalogue_sync import (
+    PASSWORD,
+    USER,
+    Catalogue,
+    run,
+    served_hashes,
+    stored_hashes,
+    tiny_dataset,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -120,9 +128,16 @@ def test_sigkill_mid_sync_leaves_the_previous_state(store_url: str, tmp_path: Pa
             == versions
         )
 
+    # the next run sees the same changes the killed run was saving, and lands them
+    for oid in state.ids("module"):
+        state.update("module", oid, naam="Gewijzigd in de afgebroken run")
+    state.add("gebruik", {"afnemer": state.ids("organisatie")[0], "module": state.ids("module")[0]})
     with serve_in_thread(create_app(state, users={USER: PASSWORD})) as server:
         after = run(store, Catalogue(state, server.url).client())
-    assert after.status == "success" and all(s.new == s.changed == 0 for s in after.stats.values())
+    assert after.status == "success"
+    assert after.stats["package"].changed == len(state.ids("module")) > 0
+    assert after.stats["usage"].new == 1
+    assert stored_hashes(store) == served_hashes(state)
     with store.sessions() as session:
         statuses = dict(session.execute(sa.select(sync_run.c.id, sync_run.c.status)).all())
     assert [statuses[i] for i in sorted(statuses)] == ["success", "interrupted", "success"]
