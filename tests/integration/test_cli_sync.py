@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -110,7 +109,9 @@ def test_run_sandbox_syncs_the_embedded_catalogue(tmp_path: object) -> None:
     try:
         with store.sessions() as session:
             assert session.execute(sa.select(sync_run.c.status)).scalar_one() == "success"
-            organisations = session.execute(sa.text("SELECT count(*) FROM catalogue_organisation")).scalar_one()
+            organisations = session.execute(
+                sa.text("SELECT count(*) FROM catalogue_organisation")
+            ).scalar_one()
             issues = session.execute(sa.text("SELECT count(*) FROM journey_issue")).scalar_one()
             steps = session.execute(sa.text("SELECT count(*) FROM journey_step")).scalar_one()
             findings = session.execute(sa.text("SELECT count(*) FROM finding")).scalar_one()

@@ -41,7 +41,9 @@ def _one(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def test_full_sync_of_the_generated_catalogue(store_url: str, make_catalogue_server: Callable[..., Any]) -> None:
+def test_full_sync_of_the_generated_catalogue(
+    store_url: str, make_catalogue_server: Callable[..., Any]
+) -> None:
     server = make_catalogue_server()
     shapes: set[str] = set()
     store = open_store(store_url)
