@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from config.errors import ConfigError
 
@@ -42,7 +42,24 @@ ENTITY_SCHEMAS: dict[str, str] = {
 }
 
 
-class CatalogueSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section: a misspelt SWC_<SECTION>__<FIELD> is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _http_url(value: str) -> str:
+    """'sandbox' or an http(s) URL without credentials (they belong in the user/password settings)."""
+    if value == SANDBOX:
+        return value
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected 'sandbox' or an http(s):// URL")
+    if "@" in value.split("://", 1)[1].split("/", 1)[0]:
+        raise ValueError("must not contain user:password@; use the USER/PASSWORD or TOKEN settings")
+    return value.rstrip("/")
+
+
+class CatalogueSettings(_Section):
     """Where and how to reach the OpenRegister objects API."""
 
     base_url: str = Field(
@@ -65,16 +82,14 @@ class CatalogueSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if value != SANDBOX and not value.startswith(("http://", "https://")):
-            raise ValueError("expected 'sandbox' or an http(s):// URL")
-        return value.rstrip("/")
+        return _http_url(value)
 
     @property
     def is_sandbox(self) -> bool:
         return self.base_url == SANDBOX
 
 
-class GitHubSettings(BaseModel):
+class GitHubSettings(_Section):
     """The journey's issue tracker."""
 
     base_url: str = Field(SANDBOX, description="GitHub API URL (https://api.github.com) or 'sandbox'")
@@ -85,6 +100,11 @@ class GitHubSettings(BaseModel):
     repo: str = Field("VNG-Realisatie/Softwarecatalogus", description="default repository for bare #N")
     timeout: float = Field(30.0, gt=0)
     max_wait_seconds: float = Field(60.0, ge=0, description="longest wait for a rate limit before deferring")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _http_url(value)
 
     @field_validator("repo")
     @classmethod
@@ -98,7 +118,7 @@ class GitHubSettings(BaseModel):
         return self.base_url == SANDBOX
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(_Section):
     """The database."""
 
     url: str = Field(
@@ -114,7 +134,7 @@ class StoreSettings(BaseModel):
         return value
 
 
-class SyncSettings(BaseModel):
+class SyncSettings(_Section):
     """Sync behaviour."""
 
     deletion_brake: float = Field(0.05, ge=0, le=1, description="hold deletions above this share of a type")
@@ -122,7 +142,7 @@ class SyncSettings(BaseModel):
     full_every: int = Field(24, ge=1, description="daemon: every Nth sync is a full one")
 
 
-class DaemonSettings(BaseModel):
+class DaemonSettings(_Section):
     """`swc-beheer serve`: the scheduled jobs and the health endpoint."""
 
     host: str = Field("127.0.0.1", description="address of the /healthz and /status endpoint")
@@ -131,7 +151,7 @@ class DaemonSettings(BaseModel):
     reconcile_interval_seconds: int = Field(3600, ge=10, description="reconciliation interval")
 
 
-class JourneySettings(BaseModel):
+class JourneySettings(_Section):
     """Journey documents and step rollup."""
 
     paths: list[Path] = Field(default_factory=lambda: [DEFAULT_JOURNEY])
@@ -141,7 +161,7 @@ class JourneySettings(BaseModel):
     publish_dashboard: bool = False
 
 
-class ReconcileSettings(BaseModel):
+class ReconcileSettings(_Section):
     """Which rules run and their thresholds."""
 
     disabled_rules: list[str] = Field(default_factory=list)
@@ -162,7 +182,7 @@ class Settings(BaseSettings):
         env_prefix="SWC_",
         env_nested_delimiter="__",
         env_file=".env",
-        extra="forbid",
+        extra="ignore",  # a .env file may hold other tools' variables; sections still forbid typos
         validate_default=True,
     )
 
@@ -217,6 +237,11 @@ def load_settings(**overrides: Any) -> Settings:
         env_view = Settings(**overrides)
     except ValidationError as exc:
         raise _config_error(exc) from None
+    except SettingsError as exc:  # a complex value (dict/list) that is not valid JSON
+        raise ConfigError(
+            f"Invalid settings: {_settings_error_name(exc)} is not valid JSON",
+            hint='lists and maps are written as JSON, e.g. SWC_JOURNEY__PATHS=\'["a.md", "b.md"]\'',
+        ) from None
     secrets_dir = os.environ.get("SWC_SECRETS_DIR")
     if not secrets_dir:
         return env_view
@@ -226,11 +251,23 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**_merge(current, from_files))
     except ValidationError as exc:
-        raise _config_error(exc) from None
+        raise _config_error(exc, source=f"a file in SWC_SECRETS_DIR={secrets_dir}") from None
 
 
-def _config_error(exc: ValidationError) -> ConfigError:
+def _settings_error_name(exc: SettingsError) -> str:
+    # pydantic-settings says: 'error parsing value for field "catalogue" from source "EnvSettingsSource"'
+    text = str(exc)
+    if 'field "' not in text:
+        return "a SWC_* variable"
+    prefix = "SWC_" + text.split('field "', 1)[1].split('"', 1)[0].upper() + "__"
+    names = sorted(name for name in os.environ if name.upper().startswith(prefix))
+    return " or ".join(names) if names else prefix + "…"
+
+
+def _config_error(exc: ValidationError, *, source: str | None = None) -> ConfigError:
     lines = [f"{_env_name(err['loc'])}: {err['msg']}" for err in exc.errors()]
+    if source:
+        lines.append(f"(read from {source})")
     return ConfigError(
         "Invalid settings:\n  " + "\n  ".join(lines),
         hint="see README 'Settings' for the expected forms",

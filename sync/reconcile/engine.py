@@ -152,6 +152,17 @@ _LEAN: dict[str, tuple[tuple[str, ...], Callable[[Any], Any]]] = {
 }
 
 
+def _require_full_sync(session: Session, store: Store) -> None:
+    """Findings on a store that never saw a complete listing would be noise (every gemeente 'missing')."""
+    from sync.runs import last_run
+
+    if last_run(session, mode="full", statuses=("success", "partial")) is None:
+        raise SwcError(
+            f"The store at {store.location} has no completed full catalogue sync yet; nothing to reconcile.",
+            hint="run `swc-beheer sync --full` first",
+        )
+
+
 def run_reconcile(
     store: Store,
     register: Register,
@@ -164,6 +175,7 @@ def run_reconcile(
     """Check the stored catalogue against the rules and the register; record findings in one transaction."""
     rule_ids = list(rules) if rules is not None else enabled_rules(settings)
     with store.transaction() as session:
+        _require_full_sync(session, store)
         snapshot = load_snapshot(session)
         ctx = RuleContext(register=register, settings=settings, now=now, links=links)
         findings = check_rules(snapshot, ctx, rule_ids)

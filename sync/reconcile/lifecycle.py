@@ -175,7 +175,7 @@ def get_finding(session: Session, fingerprint: str) -> StoredFinding:
         raise FindingNotFound(f"Fingerprint {fingerprint!r} is too short", hint="give at least 6 characters")
     rows = session.execute(
         sa.select(*_COLUMNS, finding_table.c.last_run_id)
-        .where(finding_table.c.fingerprint.like(f"{key}%"))
+        .where(finding_table.c.fingerprint.like(_like_prefix(key), escape="\\"))
         .limit(2)
     ).all()
     if len(rows) != 1:
@@ -209,3 +209,8 @@ def unaccept_finding(session: Session, fingerprint: str) -> StoredFinding:
         .values(accepted_at=None, accepted_reason=None)
     )
     return get_finding(session, found.fingerprint)
+
+
+def _like_prefix(key: str) -> str:
+    """A LIKE pattern matching `key` literally as a prefix (% and _ in user input match only themselves)."""
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -16,7 +16,16 @@ from sqlalchemy.pool import StaticPool
 
 from config.errors import SwcError
 
-__all__ = ["metadata", "Store", "StoreError", "SchemaMismatch", "RawJSON", "open_store", "redact_url"]
+__all__ = [
+    "metadata",
+    "Store",
+    "StoreError",
+    "SchemaMismatch",
+    "RawJSON",
+    "open_store",
+    "redact_url",
+    "store_errors",
+]
 
 # Naming convention keeps Alembic's constraint names stable across SQLite and PostgreSQL.
 metadata = MetaData(
@@ -104,14 +113,48 @@ def open_store(url: str, *, upgrade: bool = True, schema: str | None = None) -> 
 
     `schema` selects a PostgreSQL schema (search_path); tests use it to isolate concurrent runs.
     """
-    from sqlalchemy import create_engine
-
     from sync.store.migrate import upgrade_store
 
     try:
         parsed = make_url(url)
     except Exception as exc:
         raise StoreError(f"SWC_STORE__URL is not a database URL: {redact_url(url)}") from exc
+    with store_errors(url):
+        store = _open(url, parsed, schema)
+        if upgrade:
+            upgrade_store(store)
+    return store
+
+
+@contextmanager
+def store_errors(url: str) -> Iterator[None]:
+    """Database failures (unreachable, locked, not a database, no driver) as StoreError naming the store."""
+    from sqlalchemy import exc as sa_exc
+
+    where = redact_url(url)
+    try:
+        yield
+    except sa_exc.OperationalError as exc:
+        raise StoreError(
+            f"The database {where} is unreachable or busy: {_first_line(exc.orig)}",
+            hint="check SWC_STORE__URL; if another swc-beheer is writing, try again when it has finished",
+        ) from exc
+    except (sa_exc.DatabaseError, sa_exc.NoSuchModuleError, sa_exc.ArgumentError) as exc:
+        raise StoreError(
+            f"SWC_STORE__URL={where} cannot be used: {_first_line(getattr(exc, 'orig', None) or exc)}",
+            hint="expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+        ) from exc
+    except OSError as exc:
+        raise StoreError(f"Cannot create the database {where}: {exc.strerror} ({exc.filename})") from exc
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _open(url: str, parsed: Any, schema: str | None) -> Store:
+    from sqlalchemy import create_engine
+
     kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_serializer}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
@@ -126,7 +169,4 @@ def open_store(url: str, *, upgrade: bool = True, schema: str | None = None) -> 
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url)
-    if upgrade:
-        upgrade_store(store)
-    return store
+    return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url)

@@ -84,3 +84,29 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     (tmp_path / ".env").write_text("SWC_SYNC__DELETION_BRAKE=0.2\n")
     monkeypatch.chdir(tmp_path)
     assert load_settings().sync.deletion_brake == 0.2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("SWC_CATALOGUE__SCHEMAS", "{bad", "SWC_CATALOGUE__SCHEMAS is not valid JSON"),
+        ("SWC_JOURNEY__PATHS", "notjson", "SWC_JOURNEY__PATHS is not valid JSON"),
+        ("SWC_CATALOGUE__PASWORD", "typo", "SWC_CATALOGUE__PASWORD"),
+        ("SWC_CATALOGUE__BASE_URL", "https://beheer:geheim@catalogus.example.nl", "user:password@"),
+        ("SWC_GITHUB__BASE_URL", "api.github.com", "SWC_GITHUB__BASE_URL"),
+    ],
+)
+def test_malformed_values_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert expected in info.value.message
+    assert "geheim" not in str(info.value)
+
+
+def test_unrelated_dotenv_lines_are_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("OTHER_TOOL_TOKEN=abc\nSWC_LANGUAGE=en\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().language == "en"
