@@ -187,6 +187,7 @@ class Settings(BaseSettings):
     )
 
     language: Literal["nl", "en"] = "nl"
+    reports_dir: Path | None = Field(None, description="where `run` writes its HTML reports")
     catalogue: CatalogueSettings = CatalogueSettings()
     github: GitHubSettings = GitHubSettings()
     store: StoreSettings = StoreSettings()

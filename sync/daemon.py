@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config import Settings, SwcError
+from sync.store.base import store_errors
 
 __all__ = ["Daemon", "JobStatus", "JobSpec", "build_jobs"]
 
@@ -53,6 +55,7 @@ class Daemon:
 
     jobs: list[JobSpec]
     host: str = "127.0.0.1"
+    store_url: str = ""  # only to name the database in error messages
     port: int = 8765
     statuses: dict[str, JobStatus] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,9 +63,18 @@ class Daemon:
     _http: ThreadingHTTPServer | None = None
 
     def start(self, *, run_now: bool = True) -> None:
-        self._scheduler = BackgroundScheduler(timezone="UTC")
-        first = datetime.now(UTC) if run_now else None
-        for spec in self.jobs:
+        # Bind the health port first: if it is taken, nothing has been scheduled or run yet.
+        self._http = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        self._http.daemon_threads = True
+        self.port = self._http.server_address[1]
+        threading.Thread(target=self._http.serve_forever, name="swc-health", daemon=True).start()
+        # One worker: the jobs write to the same store, and SQLite allows one writer at a time. Jobs that
+        # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data).
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC", executors={"default": ThreadPoolExecutor(max_workers=1)}
+        )
+        start = datetime.now(UTC)
+        for order, spec in enumerate(self.jobs):
             self.statuses[spec.job_id] = JobStatus(spec.job_id, spec.interval_seconds)
             self._scheduler.add_job(
                 self._wrap(spec),
@@ -71,14 +83,10 @@ class Daemon:
                 id=spec.job_id,
                 max_instances=1,
                 coalesce=True,
-                next_run_time=first,
-                misfire_grace_time=spec.interval_seconds,
+                next_run_time=start + timedelta(milliseconds=10 * order) if run_now else None,
+                misfire_grace_time=None,  # a job delayed behind a long sync still runs, late
             )
         self._scheduler.start()
-        self._http = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
-        self._http.daemon_threads = True
-        self.port = self._http.server_address[1]
-        threading.Thread(target=self._http.serve_forever, name="swc-health", daemon=True).start()
         log.info(
             "daemon started: %s; health on http://%s:%d/healthz",
             [j.job_id for j in self.jobs],
@@ -100,7 +108,8 @@ class Daemon:
                 status.runs += 1
                 status.last_started = _now()
             try:
-                outcome, message = spec.run()
+                with store_errors(self.store_url):
+                    outcome, message = spec.run()
             except SwcError as exc:  # expected: the source is down, a setting is wrong, ...
                 outcome, message = "failed", exc.message
                 log.warning("job %s failed: %s", spec.job_id, exc.message)
@@ -178,7 +187,7 @@ def build_jobs(settings: Settings) -> list[JobSpec]:
         counter["catalogue"] += 1
         return jobs.catalogue_job(settings, full=full)
 
-    return [
+    jobs_list = [
         JobSpec("sync:catalogue", settings.sync.interval_seconds, catalogue),
         JobSpec(
             "journey:refresh", settings.daemon.journey_interval_seconds, lambda: jobs.journey_job(settings)
@@ -187,3 +196,12 @@ def build_jobs(settings: Settings) -> list[JobSpec]:
             "reconcile:run", settings.daemon.reconcile_interval_seconds, lambda: jobs.reconcile_job(settings)
         ),
     ]
+    if settings.journey.publish_dashboard:  # opt-in: the living dashboard issue on GitHub
+        jobs_list.append(
+            JobSpec(
+                "journey:publish",
+                settings.daemon.journey_interval_seconds,
+                lambda: jobs.publish_job(settings),
+            )
+        )
+    return jobs_list

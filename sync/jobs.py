@@ -24,6 +24,7 @@ __all__ = [
     "catalogue_job",
     "journey_job",
     "reconcile_job",
+    "publish_job",
     "reconcile_once",
     "run_main_job",
     "sandbox_settings",
@@ -101,23 +102,33 @@ async def run_main_job(
             report.reconcile = reconcile_once(settings)
         except SwcError as exc:
             report.reconcile_error = exc.message
-    if report_dir is not None:
-        report.reports = write_reports(report, report_dir, lang or settings.language)
+    directory = report_dir or default_report_dir(settings)
+    report.reports = write_reports(report, directory, lang or settings.language)
     return report
+
+
+def default_report_dir(settings: Settings) -> Path:
+    """SWC_REPORTS_DIR, else `reports/` beside a SQLite database file, else ./reports."""
+    from sqlalchemy.engine import make_url
+
+    if settings.reports_dir is not None:
+        return settings.reports_dir
+    url = make_url(settings.store.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database or "").resolve().parent / "reports"
+    return Path("reports")
 
 
 def write_reports(report: MainJobReport, directory: Path, lang: str) -> list[Path]:
     """The journey board (HTML) and the findings (HTML) of this run, for people to open."""
-    from journey.render import render_board
+    from journey.render import render_html
     from sync.reconcile.report import write_report
+    from sync.reports.files import write_output
 
-    directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     if report.journey is not None:
-        board = directory / "journey-board.html"
-        html = render_board(report.journey.board, "html", lang=lang)
-        board.write_text(html if isinstance(html, str) else str(html), encoding="utf-8")
-        written.append(board)
+        board = render_html(report.journey.board, lang)
+        written.append(write_output(directory / "journey-board.html", board))
     if report.reconcile is not None:
         written.append(write_report(report.reconcile, directory, "html", lang))  # type: ignore[arg-type]
     return written
@@ -152,3 +163,11 @@ def reconcile_job(settings: Settings) -> tuple[str, str]:
         f"{len(result.findings)} findings ({len(result.alerting)} alerting, "
         f"{result.stats.new} new, {result.stats.resolved} resolved)"
     )
+
+
+def publish_job(settings: Settings) -> tuple[str, str]:
+    """The daemon's opt-in dashboard job (only scheduled when SWC_JOURNEY__PUBLISH_DASHBOARD is true)."""
+    from sync.journey_sync import run_publish
+
+    result = asyncio.run(run_publish(settings, explicit=False))
+    return "success", f"dashboard {result.action} #{result.number} ({result.chars} characters)"

@@ -432,9 +432,14 @@ async def run_publish(
 
     moment = now or datetime.now(UTC)
     journeys = load_journeys(settings)
-    store = open_store(settings.store.url)
     own_client = client is None and not dry_run
-    github = build_github_client(settings) if own_client else client
+    github = build_github_client(settings) if own_client else client  # a settings error leaks nothing
+    try:
+        store = open_store(settings.store.url)
+    except BaseException:
+        if own_client and github is not None:
+            github.close()
+        raise
     try:
         refresh = None
         if github is not None and not dry_run:
@@ -486,8 +491,13 @@ async def run_journey_refresh(
     moment = now or datetime.now(UTC)
     journeys = load_journeys(settings)
     own_store = store is None
-    db = store or open_store(settings.store.url)
     github = client or build_github_client(settings)
+    try:
+        db = store or open_store(settings.store.url)
+    except BaseException:
+        if client is None:
+            github.close()
+        raise
     try:
         refresh = await refresh_journeys(db, github, [j for j, _ in journeys], now=moment)
         board = build_board(

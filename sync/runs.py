@@ -97,7 +97,7 @@ def _advisory_lock(store: Store, name: str) -> Iterator[None]:
         if not got:
             raise SyncAborted(
                 f"Another {name} sync is running on {store.location}.",
-                hint="wait for it to finish (the daemon's /status or `swc-beheer sync --json` afterwards shows the run)",
+                hint="wait for it to finish; `swc-beheer sync --json` afterwards shows the run",
             )
         try:
             yield

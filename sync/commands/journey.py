@@ -145,7 +145,10 @@ def status_command(
     rendered = render_board(board, fmt.value, lang=language)
     if out is not None:
         body = rendered if isinstance(rendered, str) else render_text(rendered)
-        out.write_text(body, encoding="utf-8")
+        from sync.reports.files import write_output
+
+        with user_errors():
+            write_output(out, body)
         err_console.print(text("board.written", language, path=out), highlight=False, markup=False)
     elif isinstance(rendered, str):
         typer.echo(rendered, nl=False)

@@ -60,6 +60,8 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
     if lang not in (None, "nl", "en"):
         raise typer.BadParameter("expected nl or en", param_hint="--lang")
+    if fmt == "xlsx" and out is None:  # before the run: reconciling changes the findings' states
+        raise typer.BadParameter("--format xlsx is binary; pass --out DIR", param_hint="--out")
     settings = settings_from(ctx)
     language = lang or settings.language
     with user_errors(), _store(settings) as store:

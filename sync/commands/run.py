@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         reports: Path | None = typer.Option(
             None,
             "--reports",
-            help="Where to write the board and findings (default: 'reports' beside the database).",
+            help="Where to write the board and findings (default: SWC_REPORTS_DIR, else 'reports' beside a "
+            "SQLite database, else ./reports).",
         ),
     ) -> None:
         """Run the main job once: full catalogue sync, journey issue refresh, reconciliation, reports.
@@ -45,16 +46,10 @@ def register(app: typer.Typer) -> None:
         lang = settings.language
         with user_errors(), live_progress(err_console, lang) as progress:
             report = asyncio.run(run_main_job(settings, progress=progress, report_dir=reports, lang=lang))
-            if reports is None:
-                from sync.jobs import write_reports
-
-                report.reports = write_reports(
-                    report, Path(report.sync.store_location).parent / "reports", lang
-                )
         console.print(render_run_summary(report.sync, lang))
         for line in render_main_summary(report, lang):
-            console.print(line, highlight=False)
-        console.print(t("run.done", lang, location=report.sync.store_location), highlight=False)
+            console.print(line, highlight=False, markup=False)
+        console.print(t("run.done", lang, location=report.sync.store_location), highlight=False, markup=False)
         raise typer.Exit(report.exit_code)
 
     @app.command("serve")
@@ -69,7 +64,12 @@ def register(app: typer.Typer) -> None:
         settings = settings_from(ctx)
         stop = threading.Event()
         with user_errors():
-            daemon = Daemon(build_jobs(settings), host=settings.daemon.host, port=settings.daemon.port)
+            daemon = Daemon(
+                build_jobs(settings),
+                host=settings.daemon.host,
+                port=settings.daemon.port,
+                store_url=settings.store.url,
+            )
             try:
                 daemon.start()
             except OSError as exc:

@@ -239,11 +239,7 @@ def render_report(report: ReconcileReport, fmt: Format = "md", lang: Language = 
 
 def write_report(report: ReconcileReport, out_dir: Path, fmt: Format = "md", lang: Language = "nl") -> Path:
     """Write the report to `out_dir/reconcile-<run>-<lang>.<fmt>` and return the path."""
+    from sync.reports.files import write_output
+
     content = render_report(report, fmt, lang)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"reconcile-{report.run_id}-{lang}.{fmt}"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+    return write_output(out_dir / f"reconcile-{report.run_id}-{lang}.{fmt}", content)

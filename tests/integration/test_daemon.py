@@ -98,3 +98,48 @@ def test_a_crashing_job_does_not_stop_the_scheduler() -> None:
         assert _wait_for(daemon, "journey:refresh", timeout=20)["outcome"] == "success"
     finally:
         daemon.stop()
+
+
+def test_a_taken_health_port_fails_before_any_job_runs() -> None:
+    import socket
+
+    calls: list[int] = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        daemon = Daemon([JobSpec("sync:catalogue", 3600, lambda: (calls.append(1), ("success", "ran"))[1])],
+                        port=taken.getsockname()[1])  # fmt: skip
+        with pytest.raises(OSError):
+            daemon.start()
+    time.sleep(0.5)
+    assert calls == []
+
+
+def test_jobs_run_one_at_a_time_in_order() -> None:
+    import threading
+
+    running: list[str] = []
+    overlaps: list[str] = []
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def job(name: str) -> tuple[str, str]:
+        with lock:
+            if running:
+                overlaps.append(name)
+            running.append(name)
+            order.append(name)
+        time.sleep(0.3)
+        with lock:
+            running.remove(name)
+        return "success", name
+
+    names = ["sync:catalogue", "journey:refresh", "reconcile:run"]
+    daemon = Daemon([JobSpec(n, 3600, lambda n=n: job(n)) for n in names], port=0)  # type: ignore[misc]
+    daemon.start()
+    try:
+        for name in names:
+            _wait_for(daemon, name, timeout=20)
+    finally:
+        daemon.stop()
+    assert overlaps == [] and order == names

@@ -129,3 +129,15 @@ def test_status_cli_table_in_english(
     result = runner.invoke(app, ["journey", "status", "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "Phase 3" in result.stdout
+
+
+def test_status_to_an_unwritable_path_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path}/s.sqlite3")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(app, ["journey", "status", "--format", "md", "--out", str(blocker / "x.md")])
+    assert result.exit_code == 1
+    assert "Cannot write" in result.output and "x.md" in result.output
+    assert "Traceback" not in result.output
