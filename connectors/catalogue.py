@@ -108,10 +108,17 @@ class _Listing:
         top = max(self.totals, default=0)
         complete = self.finished and not self.failed and len(self.ids) >= top
         return ListingResult(
-            entity=self.entity, mode=self.mode, complete=complete, total_reported=top, seen=len(self.ids),
-            requests=self.stats.requests, retries=self.stats.retries,
-            total_smallest=min(self.totals, default=0), pages=self.pages,
-            failed_pages=tuple(sorted(self.failed)), ids=frozenset(self.ids),
+            entity=self.entity,
+            mode=self.mode,
+            complete=complete,
+            total_reported=top,
+            seen=len(self.ids),
+            requests=self.stats.requests,
+            retries=self.stats.retries,
+            total_smallest=min(self.totals, default=0),
+            pages=self.pages,
+            failed_pages=tuple(sorted(self.failed)),
+            ids=frozenset(self.ids),
         )
 
 
@@ -180,14 +187,25 @@ class CatalogueClient:
         """A client with its own HTTP connection pool (closed by `aclose` / the async context manager)."""
         secret = password.get_secret_value() if isinstance(password, SecretStr) else password
         if secret and not user:
-            raise ConfigError("SWC_CATALOGUE__PASSWORD is set but SWC_CATALOGUE__USER is not",
-                              hint="set both, or neither for anonymous access")
+            raise ConfigError(
+                "SWC_CATALOGUE__PASSWORD is set but SWC_CATALOGUE__USER is not",
+                hint="set both, or neither for anonymous access",
+            )
         auth = (user, secret or "") if user else None
-        http = build_http_client(base_url, auth=auth, timeout=timeout, transport=transport,
-                                 max_connections=concurrency)
+        http = build_http_client(
+            base_url, auth=auth, timeout=timeout, transport=transport, max_connections=concurrency
+        )
         policy = retry or RetryPolicy(max_retries=max_retries, max_retry_seconds=max_retry_seconds)
-        return cls(http, api_prefix=api_prefix, register=register, schemas=schemas, page_size=page_size,
-                   concurrency=concurrency, retry=policy, owns_http=True)
+        return cls(
+            http,
+            api_prefix=api_prefix,
+            register=register,
+            schemas=schemas,
+            page_size=page_size,
+            concurrency=concurrency,
+            retry=policy,
+            owns_http=True,
+        )
 
     def __repr__(self) -> str:
         return f"CatalogueClient({redact(self.http.base_url)!r}, register={self.register!r})"
@@ -196,7 +214,10 @@ class CatalogueClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -216,12 +237,22 @@ class CatalogueClient:
     async def fetch_one(self, entity: EntityType, object_id: str) -> CatalogueRecord:
         """One object by uuid; NotFound when it does not exist (or is not visible to this account)."""
         url = f"{self._list_url(entity)}/{object_id.strip().lower()}"
-        body = await get_json(self.http, url, policy=self.retry, stats=self.stats, service=SERVICE,
-                              not_found=f"{entity} {object_id}")
+        body = await get_json(
+            self.http,
+            url,
+            policy=self.retry,
+            stats=self.stats,
+            service=SERVICE,
+            not_found=f"{entity} {object_id}",
+        )
         return parse_record(entity, body)
 
     async def fetch_pages(
-        self, entity: EntityType, *, since: datetime | None = None, overlap: timedelta = timedelta(minutes=5),
+        self,
+        entity: EntityType,
+        *,
+        since: datetime | None = None,
+        overlap: timedelta = timedelta(minutes=5),
     ) -> AsyncIterator[Page]:
         """Pages of `entity`: all objects (since=None), or those updated at or after `since - overlap`.
 
@@ -269,7 +300,10 @@ class CatalogueClient:
                 yield page
 
     async def _sequential(
-        self, state: _Listing, paginator: PageNumberPaginator, order: Mapping[str, str],
+        self,
+        state: _Listing,
+        paginator: PageNumberPaginator,
+        order: Mapping[str, str],
     ) -> AsyncIterator[Page]:
         while paginator.has_next_page:
             number = paginator.page
@@ -278,7 +312,10 @@ class CatalogueClient:
             yield self._page(state, number, body)
 
     async def _concurrent(
-        self, state: _Listing, numbers: Iterable[int], paginator: PageNumberPaginator,
+        self,
+        state: _Listing,
+        numbers: Iterable[int],
+        paginator: PageNumberPaginator,
     ) -> AsyncIterator[Page]:
         # A sliding window: at most `concurrency` pages are in flight or fetched-but-not-yet-consumed, so a
         # consumer slower than the network (the store) keeps memory flat instead of buffering every page.
@@ -340,8 +377,10 @@ class CatalogueClient:
             raise ConfigError(f"unknown catalogue entity {entity!r}; valid: {', '.join(ENTITY_TYPES)}")
         schema = self.schemas.get(entity)
         if not schema:
-            raise ConfigError(f"no schema slug for catalogue entity {entity!r} in SWC_CATALOGUE__SCHEMAS",
-                              hint=f"add \"{entity}\": \"<slug>\", e.g. {DEFAULT_SCHEMAS[entity]!r}")
+            raise ConfigError(
+                f"no schema slug for catalogue entity {entity!r} in SWC_CATALOGUE__SCHEMAS",
+                hint=f'add "{entity}": "<slug>", e.g. {DEFAULT_SCHEMAS[entity]!r}',
+            )
         return schema
 
     def _list_url(self, entity: str) -> str:
@@ -350,15 +389,21 @@ class CatalogueClient:
     async def _get_list(self, state: _Listing, params: Mapping[str, str | int]) -> dict[str, Any]:
         schema = self._schema(state.entity)
         body = await get_json(
-            self.http, self._list_url(state.entity), params=params, policy=self.retry, stats=state.stats,
-            service=SERVICE, not_found=f"register {self.register!r} / schema {schema!r} ({state.entity})",
+            self.http,
+            self._list_url(state.entity),
+            params=params,
+            policy=self.retry,
+            stats=state.stats,
+            service=SERVICE,
+            not_found=f"register {self.register!r} / schema {schema!r} ({state.entity})",
             not_found_hint="check SWC_CATALOGUE__REGISTER_SLUG and SWC_CATALOGUE__SCHEMAS "
             "(entity -> schema slug); slugs differ between catalogue versions",
         )
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             got = type(body).__name__ if not isinstance(body, dict) else f"keys {sorted(body)[:8]}"
             raise UnexpectedPayload(
-                f"{SERVICE}: list of {state.entity} has no `results` list ({got})", service=SERVICE,
+                f"{SERVICE}: list of {state.entity} has no `results` list ({got})",
+                service=SERVICE,
                 hint="the server may not be an OpenRegister objects API; check SWC_CATALOGUE__API_PREFIX",
             )
         return body

@@ -165,17 +165,49 @@ class _FieldError(Exception):
 
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_GEN3_KEYS = frozenset({
-    "name", "shortDescription", "provider", "consumer", "participants", "contactsUid",
-    "dataExchangeDirection", "nonMunicipalProvision", "registeredBy", "roles", "notifications", "mergedInto",
-    "registrationStatus",
-    "realisedWithIntermediaryModule", "startDateInProduction", "usedForReferenceComponents", "moduleVersions",
-    "referenceComponents", "standardVersions", "interneAnnotation",
-})
-_GEN1_KEYS = frozenset({
-    "cbs", "kvk-nummer", "oin", "rol", "organisatieId", "voorzieningId", "versieId", "van", "naar",
-    "samenwerkingen", "contactgegevens", "voorzieningstype", "doelgroep", "bbnScore", "beheerder",
-})
+_GEN3_KEYS = frozenset(
+    {
+        "name",
+        "shortDescription",
+        "provider",
+        "consumer",
+        "participants",
+        "contactsUid",
+        "dataExchangeDirection",
+        "nonMunicipalProvision",
+        "registeredBy",
+        "roles",
+        "notifications",
+        "mergedInto",
+        "registrationStatus",
+        "realisedWithIntermediaryModule",
+        "startDateInProduction",
+        "usedForReferenceComponents",
+        "moduleVersions",
+        "referenceComponents",
+        "standardVersions",
+        "interneAnnotation",
+    }
+)
+_GEN1_KEYS = frozenset(
+    {
+        "cbs",
+        "kvk-nummer",
+        "oin",
+        "rol",
+        "organisatieId",
+        "voorzieningId",
+        "versieId",
+        "van",
+        "naar",
+        "samenwerkingen",
+        "contactgegevens",
+        "voorzieningstype",
+        "doelgroep",
+        "bbnScore",
+        "beheerder",
+    }
+)
 ORGANISATION_TYPES = frozenset({"gemeente", "leverancier", "samenwerking", "community"})
 
 

@@ -20,7 +20,12 @@ class ConnectorError(SwcError):
     """A remote service failed; `.service` is "catalogue" or "github", `.status` the HTTP status if any."""
 
     def __init__(
-        self, message: str, *, service: str, status: int | None = None, url: str | None = None,
+        self,
+        message: str,
+        *,
+        service: str,
+        status: int | None = None,
+        url: str | None = None,
         hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)

@@ -473,9 +473,7 @@ class GitHubClient:
                 f"GitHub GraphQL answered {status} with non-JSON", service=SERVICE, status=status
             ) from exc
         if status != 200 or not isinstance(data, dict):
-            raise UnexpectedPayload(
-                f"GitHub GraphQL answered {status}: {_message(body)[:200]}", service=SERVICE, status=status
-            )
+            raise _status_error(status, f"GitHub GraphQL answered {status}: {_message(body)[:200]}")
         errors = data.get("errors") or []
         if any(
             e.get("type") == "RATE_LIMITED" or "rate limit" in str(e.get("message", "")).lower()
@@ -499,11 +497,8 @@ class GitHubClient:
         if status == 404:
             return IssueInfo(key=key, fetch_state="missing", fetched_at=now)
         if status != 200:
-            raise UnexpectedPayload(
-                f"GitHub answered {status} for {key}: {_message(body)[:200]}",
-                service=SERVICE,
-                status=status,
-                url=key.url,
+            raise _status_error(
+                status, f"GitHub answered {status} for {key}: {_message(body)[:200]}", key.url
             )
         info = _rest_info(key, json.loads(body), out.get("etag"), now)
         if info.fetch_state == "moved":  # PyGithub followed a 301: one more request and point than we saw
@@ -687,3 +682,18 @@ def _from_github(exc: GithubException, url: str) -> ConnectorError:
     return UnexpectedPayload(
         f"GitHub answered {status} at {url}: {message[:200]}", service=SERVICE, status=status, url=url
     )
+
+
+def _status_error(status: int, message: str, url: str | None = None) -> ConnectorError:
+    """The error class for an unexpected GitHub status: rights, outage, or (otherwise) contract drift."""
+    if status in (401, 403):
+        return AuthFailed(
+            message,
+            service=SERVICE,
+            status=status,
+            url=url,
+            hint="check SWC_GITHUB__TOKEN and its scopes (repo/issues read; read:project for boards)",
+        )
+    if status >= 500:  # 502/504 are documented answers to slow GraphQL queries: try again later
+        return RemoteUnavailable(message, service=SERVICE, status=status, url=url)
+    return UnexpectedPayload(message, service=SERVICE, status=status, url=url)

@@ -26,6 +26,7 @@ from connectors.errors import (
     NotFound,
     RateLimited,
     RemoteUnavailable,
+    UnexpectedPayload,
 )
 
 __all__ = [
@@ -112,8 +113,15 @@ class RetryPolicy:
 class TransientHTTPError(Exception):
     """A response worth retrying: 5xx, 429, or a 2xx whose body was cut or undecodable."""
 
-    def __init__(self, reason: str, *, status: int, url: str, retry_after: float | None = None,
-                 server_message: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int,
+        url: str,
+        retry_after: float | None = None,
+        server_message: str | None = None,
+    ) -> None:
         super().__init__(f"{reason} from {url}")
         self.reason = reason
         self.status = status
@@ -140,8 +148,13 @@ def build_http_client(
     all_headers.update(headers or {})
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncClient(
-        base_url=clean, auth=auth, timeout=httpx.Timeout(timeout), headers=all_headers,
-        transport=transport, limits=limits, follow_redirects=True,
+        base_url=clean,
+        auth=auth,
+        timeout=httpx.Timeout(timeout),
+        headers=all_headers,
+        transport=transport,
+        limits=limits,
+        follow_redirects=True,
     )
 
 
@@ -204,8 +217,11 @@ def error_from_response(
     if status == 429:
         return RateLimited(f"{service}: rate limited (429) at {url}{suffix}", reset_at=None, **kw)
     if status >= 500:
-        return RemoteUnavailable(f"{service}: server error {status} at {url}{suffix}",
-                                 hint="the service is down or overloaded; the next run retries", **kw)
+        return RemoteUnavailable(
+            f"{service}: server error {status} at {url}{suffix}",
+            hint="the service is down or overloaded; the next run retries",
+            **kw,
+        )
     return ConnectorError(f"{service}: request refused ({status}) at {url}{suffix}", **kw)
 
 
@@ -219,13 +235,19 @@ def _error_from_transient(
     if reset_at is not None or exc.status == 429:
         when = f"; try again after {reset_at.isoformat(timespec='seconds')}" if reset_at else ""
         return RateLimited(f"{service}: {exc.reason} at {exc.url}{said}{when}", reset_at=reset_at, **kw)
-    return RemoteUnavailable(f"{service}: {exc.reason} at {exc.url}{said}",
-                             hint="the service is down or overloaded; the next run retries", **kw)
+    return RemoteUnavailable(
+        f"{service}: {exc.reason} at {exc.url}{said}",
+        hint="the service is down or overloaded; the next run retries",
+        **kw,
+    )
 
 
 @contextmanager
 def map_http_errors(
-    service: str, *, not_found: str | None = None, not_found_hint: str | None = None,
+    service: str,
+    *,
+    not_found: str | None = None,
+    not_found_hint: str | None = None,
 ) -> Iterator[None]:
     """Turn httpx exceptions (and our transient errors) into connectors.errors classes, chained `from exc`."""
     try:
@@ -235,20 +257,28 @@ def map_http_errors(
     except TransientHTTPError as exc:
         raise _error_from_transient(exc, service, reset_at=None) from exc
     except httpx.HTTPStatusError as exc:
-        raise error_from_response(exc.response, service, not_found=not_found,
-                                  not_found_hint=not_found_hint) from exc
+        raise error_from_response(
+            exc.response, service, not_found=not_found, not_found_hint=not_found_hint
+        ) from exc
     except httpx.TimeoutException as exc:
-        raise RemoteUnavailable(f"{service}: timed out at {redact(exc.request.url)}", service=service,
-                                url=redact(exc.request.url),
-                                hint="the service is slow or down; raise the timeout or retry later") from exc
+        raise RemoteUnavailable(
+            f"{service}: timed out at {redact(exc.request.url)}",
+            service=service,
+            url=redact(exc.request.url),
+            hint="the service is slow or down; raise the timeout or retry later",
+        ) from exc
     except (httpx.TransportError, httpx.DecodingError) as exc:
         url = redact(exc.request.url)
-        raise RemoteUnavailable(f"{service}: connection failed ({type(exc).__name__}) at {url}",
-                                service=service, url=url,
-                                hint="check the base URL and the network; the next run retries") from exc
+        raise RemoteUnavailable(
+            f"{service}: connection failed ({type(exc).__name__}) at {url}",
+            service=service,
+            url=url,
+            hint="check the base URL and the network; the next run retries",
+        ) from exc
     except httpx.InvalidURL as exc:
-        raise ConnectorError(f"{service}: invalid URL ({exc})", service=service,
-                             hint="check the base URL setting") from exc
+        raise ConnectorError(
+            f"{service}: invalid URL ({exc})", service=service, hint="check the base URL setting"
+        ) from exc
     except httpx.HTTPError as exc:
         raise ConnectorError(f"{service}: HTTP error ({type(exc).__name__})", service=service) from exc
 
@@ -259,13 +289,27 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TimeoutException | httpx.TransportError | httpx.DecodingError)
 
 
-def _decode_json(response: httpx.Response, url: str) -> Any:
-    """The JSON body; a cut or undecodable body is a transient fault, not contract drift."""
+def _decode_json(response: httpx.Response, url: str, service: str) -> Any:
+    """The JSON body; a cut or undecodable body is a transient fault, not contract drift.
+
+    An HTML page (a login page, the public website) is no fault that a retry fixes: the URL is wrong.
+    """
+    kind = response.headers.get("content-type", "").lower()
+    if "html" in kind or response.content.lstrip()[:1] == b"<":
+        raise UnexpectedPayload(
+            f"{url} answered with an HTML page, not JSON",
+            service=service,
+            status=response.status_code,
+            url=url,
+            hint="check the base URL (the Nextcloud backend, not the public website) and the API prefix "
+            "(SWC_CATALOGUE__BASE_URL, SWC_CATALOGUE__API_PREFIX)",
+        )
     try:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise TransientHTTPError("truncated or undecodable JSON body", status=response.status_code,
-                                 url=url) from exc
+        raise TransientHTTPError(
+            "truncated or undecodable JSON body", status=response.status_code, url=url
+        ) from exc
 
 
 class _Budget:
@@ -317,7 +361,10 @@ async def get_json(
     budget = _Budget(policy)
     retrying = AsyncRetrying(
         retry=_retryable_outcome,
-        wait=budget.wait, stop=budget.stop, sleep=policy.sleep, reraise=True,
+        wait=budget.wait,
+        stop=budget.stop,
+        sleep=policy.sleep,
+        reraise=True,
         before_sleep=lambda state: _log_retry(state, stats),
     )
     try:
@@ -348,8 +395,13 @@ def _log_retry(state: RetryCallState, stats: RequestStats) -> None:
 
 
 async def _get_once(
-    client: httpx.AsyncClient, url: str, params: Mapping[str, str | int] | None, stats: RequestStats,
-    service: str, not_found: str | None, not_found_hint: str | None,
+    client: httpx.AsyncClient,
+    url: str,
+    params: Mapping[str, str | int] | None,
+    stats: RequestStats,
+    service: str,
+    not_found: str | None,
+    not_found_hint: str | None,
 ) -> Any:
     stats.requests += 1
     response = await client.get(url, params=params)
@@ -359,8 +411,13 @@ async def _get_once(
         retry_after = None
         if status in _RETRY_AFTER_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise TransientHTTPError(f"HTTP {status}", status=status, url=shown, retry_after=retry_after,
-                                 server_message=_server_message(response))
+        raise TransientHTTPError(
+            f"HTTP {status}",
+            status=status,
+            url=shown,
+            retry_after=retry_after,
+            server_message=_server_message(response),
+        )
     if not response.is_success:
         raise error_from_response(response, service, not_found=not_found, not_found_hint=not_found_hint)
-    return _decode_json(response, shown)
+    return _decode_json(response, shown, service)

@@ -63,8 +63,15 @@ class PageNumberPaginator(BasePaginator):
     OpenRegister's `next` link appends `page=` (no underscore), which the server treats as a property filter.
     """
 
-    def __init__(self, *, limit: int, page_param: str = "_page", limit_param: str = "_limit",
-                 base_page: int = 1, results_key: str = "results") -> None:
+    def __init__(
+        self,
+        *,
+        limit: int,
+        page_param: str = "_page",
+        limit_param: str = "_limit",
+        base_page: int = 1,
+        results_key: str = "results",
+    ) -> None:
         super().__init__()
         if limit < 1:
             raise ConfigError(f"page size must be at least 1, got {limit}")
@@ -113,8 +120,14 @@ class PageNumberPaginator(BasePaginator):
 class OffsetPaginator(BasePaginator):
     """`_offset`/`_limit` paging: go on while offset + len(results) < total (or while pages are full)."""
 
-    def __init__(self, *, limit: int, offset_param: str = "_offset", limit_param: str = "_limit",
-                 results_key: str = "results") -> None:
+    def __init__(
+        self,
+        *,
+        limit: int,
+        offset_param: str = "_offset",
+        limit_param: str = "_limit",
+        results_key: str = "results",
+    ) -> None:
         super().__init__()
         if limit < 1:
             raise ConfigError(f"page size must be at least 1, got {limit}")

@@ -180,7 +180,7 @@ async def test_total_retry_time_is_bounded() -> None:
     assert sum(fake.sleeps) <= 10 and len(seen) <= 4
 
 
-@pytest.mark.parametrize("body", [b'{"results": [{"id": "a"}, {"id"', b"", b"\xff\xfe garbage", b"<html>"])
+@pytest.mark.parametrize("body", [b'{"results": [{"id": "a"}, {"id"', b"", b"\xff\xfe garbage"])
 async def test_truncated_or_undecodable_json_is_retried(body: bytes) -> None:
     transport, seen = scripted(httpx.Response(200, content=body), ok({"results": [1]}))
     assert await call(transport, FakeTime()) == {"results": [1]}
@@ -290,3 +290,24 @@ async def test_password_never_in_messages_reprs_or_logs(caplog: pytest.LogCaptur
                  str(error.__cause__), repr(error.__cause__)]
         assert not [t for t in texts if PASSWORD in t]
     assert PASSWORD not in caplog.text
+
+
+async def test_an_html_page_is_a_wrong_url_not_a_retry() -> None:
+    """A Nextcloud login page or the public website answers 200 with HTML: fail at once, name the setting."""
+    import httpx as _httpx
+
+    from connectors.errors import UnexpectedPayload
+    from connectors.http import RequestStats, RetryPolicy, get_json
+
+    calls: list[int] = []
+
+    def handler(request: _httpx.Request) -> _httpx.Response:
+        calls.append(1)
+        return _httpx.Response(200, html="<!DOCTYPE html><title>Nextcloud</title>")
+
+    async with _httpx.AsyncClient(transport=_httpx.MockTransport(handler), base_url="https://x") as client:
+        with pytest.raises(UnexpectedPayload) as info:
+            await get_json(client, "/api/objects", params={}, policy=RetryPolicy(max_retries=3),
+                           stats=RequestStats(), service="catalogue")  # fmt: skip
+    assert calls == [1]
+    assert "SWC_CATALOGUE__BASE_URL" in (info.value.hint or "")
