@@ -157,12 +157,10 @@ class Dataset:
         truth = data.get("ground_truth", [])
         if not isinstance(truth, list):
             raise SandboxDataError(f'{source}: "ground_truth" must be a list')
-        return cls(
-            objects=objects,
-            ground_truth=truth,
-            quirks=list(data.get("quirks", [])),
-            meta=dict(data.get("meta", {})),
-        )
+        quirks, meta = data.get("quirks", []), data.get("meta", {})
+        if not isinstance(quirks, list) or not isinstance(meta, dict):
+            raise SandboxDataError(f'{source}: "quirks" must be a list and "meta" an object')
+        return cls(objects=objects, ground_truth=truth, quirks=list(quirks), meta=dict(meta))
 
     @classmethod
     def load(cls, path: str | Path) -> Dataset:
