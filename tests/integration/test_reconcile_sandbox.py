@@ -81,3 +81,14 @@ def test_planted_problems_scale_1(tmp_path: Any) -> None:
         check(s, generate(scale=1))
     finally:
         s.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_planted_problems_scale_10(tmp_path: Any) -> None:
+    """The issue's bar: 100% precision and recall at scale 10 too (about 530k objects over HTTP)."""
+    s = open_store(f"sqlite:///{tmp_path}/s10.sqlite3")
+    try:
+        check(s, generate(scale=10))
+    finally:
+        s.close()
