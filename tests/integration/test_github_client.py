@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from github import Auth, Github
 
@@ -78,12 +79,21 @@ def test_every_state_is_reported_explicitly(sandbox: Sandbox) -> None:
     assert sandbox.state.counters.graphql == 1  # one aliased query for all of them
 
 
+def _used(sandbox: Sandbox) -> tuple[int, int]:
+    """Points used so far as the API itself reports them (GET /rate_limit costs nothing, as on GitHub)."""
+    reply = httpx.get(f"{sandbox.server.url}/rate_limit", headers={"Authorization": f"token {TOKEN}"})
+    resources = reply.json()["resources"]
+    return int(resources["core"]["used"]), int(resources["graphql"]["used"])
+
+
 def test_unchanged_refresh_costs_no_primary_points(sandbox: Sandbox) -> None:
     client = sandbox.client()
     keys = _keys(JOURNEY_ISSUES)
     first = client.fetch_issues_blocking(keys)
     before = sandbox.state.counters.snapshot()
+    used_before = _used(sandbox)
     second = client.fetch_issues_blocking(keys, known=first.issues)
+    assert _used(sandbox) == used_before  # 0 primary and 0 GraphQL points, by the API's own account
     after = sandbox.state.counters.snapshot()
     assert second.strategy == "conditional"
     assert {i.fetch_state for i in second.issues.values()} == {"not_modified"}
@@ -98,7 +108,9 @@ def test_graphql_only_refresh_costs_one_graphql_point(sandbox: Sandbox) -> None:
     keys = _keys(JOURNEY_ISSUES)
     first = client.fetch_issues_blocking(keys, strategy="graphql", prime_etags=False)
     before = sandbox.state.counters.snapshot()
+    core_before, graphql_before = _used(sandbox)
     second = client.fetch_issues_blocking(keys, known=first.issues, strategy="graphql", prime_etags=False)
+    assert _used(sandbox) == (core_before, graphql_before + 1)  # one GraphQL point, as the API reports it
     after = sandbox.state.counters.snapshot()
     assert after["graphql_points"] - before["graphql_points"] == 1 == second.graphql_points
     assert after["core_points"] - before["core_points"] == 0
