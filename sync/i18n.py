@@ -7,30 +7,23 @@ requested language falls back to nl, then to the key itself, so a missing transl
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
+
+from config.i18n import DEFAULT_LANGUAGE, LANGUAGES, MessageCatalogue
 
 __all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "t", "messages"]
 
-LANGUAGES = ("nl", "en")
-DEFAULT_LANGUAGE = "nl"
-MESSAGES_DIR = Path(__file__).parent / "messages"
+_CATALOGUE = MessageCatalogue("sync")
 
 
-@cache
-def messages(lang: str) -> dict[str, str]:
-    """All messages of one language (read once)."""
+def messages(lang: str) -> Mapping[str, str]:
+    """All messages of one language."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    data: dict[str, str] = json.loads((MESSAGES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-    return data
+    return _CATALOGUE.messages(lang)
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **kw: Any) -> str:
     """The message `key` in `lang`, formatted with `kw`."""
-    text = messages(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(key)
-    if text is None:
-        text = messages(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**kw) if kw else text
+    return _CATALOGUE.t(key, lang, **kw)

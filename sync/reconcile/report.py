@@ -10,10 +10,8 @@ import csv
 import io
 import json
 import re
-import string
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +19,7 @@ import jinja2
 from openpyxl import Workbook
 
 from config.errors import SwcError
+from config.i18n import LANGUAGES, MessageCatalogue
 from sync.reconcile.engine import ReconcileReport
 from sync.reconcile.lifecycle import StoredFinding
 
@@ -47,31 +46,20 @@ TABLE_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@cache
-def messages(lang: str) -> dict[str, str]:
+_CATALOGUE = MessageCatalogue("sync.reconcile")
+
+
+def messages(lang: str) -> Mapping[str, str]:
     """The message catalogue of a language (nl, en); SwcError for another."""
-    try:
-        text = (
-            resources.files("sync.reconcile").joinpath("messages", f"{lang}.json").read_text(encoding="utf-8")
-        )
-    except FileNotFoundError:
-        raise SwcError(
-            f"No reconcile messages for language {lang!r}", hint="use --lang nl or --lang en"
-        ) from None
-    loaded: dict[str, str] = json.loads(text)
-    return loaded
-
-
-class _Lenient(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
+    if lang not in LANGUAGES:
+        raise SwcError(f"No reconcile messages for language {lang!r}", hint="use --lang nl or --lang en")
+    return _CATALOGUE.messages(lang)
 
 
 def t(lang: str, key: str, **params: Any) -> str:
-    """The message `key` in `lang` with `params` filled in (missing ones shown as ?); the key if unknown."""
-    template = messages(lang).get(key) or messages("nl").get(key) or key
-    values = _Lenient({k: ("?" if v is None else v) for k, v in params.items()})
-    return string.Formatter().vformat(template, (), values)
+    """The message `key` in `lang` with `params` filled in (None shown as ?); the key if unknown."""
+    messages(lang)  # an unsupported language is the user's error, not a silent fallback
+    return _CATALOGUE.t(key, lang, **{k: ("?" if v is None else v) for k, v in params.items()})
 
 
 def _merge_params(lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
