@@ -98,32 +98,21 @@ class RefreshReport:
 # -- conversions -------------------------------------------------------------------------------------------
 
 
+# IssueInfo fields stored as they are, one column each (the rest need converting: see _row and _info)
+_PLAIN_COLUMNS = (
+    "title", "state", "state_reason", "milestone", "author", "created_at", "updated_at", "closed_at",
+    "html_url", "comment_count", "sub_issues_total", "sub_issues_completed", "project_status", "etag",
+    "fetched_at",
+)  # fmt: skip
+
+
 def _row(info: IssueInfo) -> dict[str, Any]:
     """The journey_issue columns for `info` (not_modified is stored as ok: the stored info still holds)."""
     data = info.model_dump(mode="json")
     return {
         "fetch_state": "ok" if info.fetch_state == "not_modified" else info.fetch_state,
         "moved_to": str(info.moved_to) if info.moved_to else None,
-        **{
-            name: getattr(info, name)
-            for name in (
-                "title",
-                "state",
-                "state_reason",
-                "milestone",
-                "author",
-                "created_at",
-                "updated_at",
-                "closed_at",
-                "html_url",
-                "comment_count",
-                "sub_issues_total",
-                "sub_issues_completed",
-                "project_status",
-                "etag",
-                "fetched_at",
-            )
-        },
+        **{name: getattr(info, name) for name in _PLAIN_COLUMNS},
         "labels": list(info.labels),
         "assignees": list(info.assignees),
         "comments": data["comments"],
@@ -149,26 +138,7 @@ def _info(row: Mapping[Any, Any]) -> IssueInfo:
         closing_pull_requests=tuple(
             PullRequestRef.model_validate(p) for p in row["closing_pull_requests"] or ()
         ),
-        **{
-            name: row[name]
-            for name in (
-                "title",
-                "state",
-                "state_reason",
-                "milestone",
-                "author",
-                "created_at",
-                "updated_at",
-                "closed_at",
-                "html_url",
-                "comment_count",
-                "sub_issues_total",
-                "sub_issues_completed",
-                "project_status",
-                "etag",
-                "fetched_at",
-            )
-        },
+        **{name: row[name] for name in _PLAIN_COLUMNS},
     )
 
 
