@@ -22,6 +22,9 @@
   status. A failed, interrupted or killed run leaves the store as the last completed run left it.
   A ConnectorError (or other SwcError) marks the run "failed" with its message; it is not raised.
 
+A full run whose organisations came back but whose users or usage came back empty is "partial" too: that
+is what a catalogue account without functioneel-beheerder/admin rights sees (RBAC answers 200, filtered).
+
 Exit codes (RunReport.exit_code): 0 success; 3 partial (records skipped, deletions held or a listing
 incomplete: the data that did arrive is saved); 1 failed or interrupted (nothing saved).
 """
@@ -190,6 +193,11 @@ class HeldDeletion:
     id: str
 
 
+# Below this many organisations an empty user or usage list is plausible (a new or test catalogue); the real
+# catalogue has over a thousand, every one with users.
+RIGHTS_CHECK_MIN_ORGANISATIONS = 50
+
+
 @dataclass
 class RunReport:
     """The outcome of one sync run. `exit_code`: 0 success, 3 partial, 1 failed or interrupted."""
@@ -226,6 +234,18 @@ class RunReport:
     @property
     def incomplete(self) -> list[str]:
         return [name for name, s in self.stats.items() if s.complete is False]
+
+    @property
+    def rights_suspect(self) -> list[str]:
+        """Types a full listing returned empty while organisations were there.
+
+        OpenRegister answers 200 with filtered rows when the account lacks rights (RBAC, multitenancy), so
+        an account that is not functioneel-beheerder/admin sees no users or usage of other organisations.
+        """
+        orgs = self.stats.get("organisation")
+        if self.mode != "full" or orgs is None or orgs.listed < RIGHTS_CHECK_MIN_ORGANISATIONS:
+            return []
+        return [name for name in ("contact", "usage") if name in self.stats and self.stats[name].listed == 0]
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -523,7 +543,7 @@ async def _run_all(
 
 
 def _status(report: RunReport) -> RunStatus:
-    if report.skipped_total or report.held_total or report.incomplete:
+    if report.skipped_total or report.held_total or report.incomplete or report.rights_suspect:
         return "partial"
     return "success"
 

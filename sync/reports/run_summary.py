@@ -60,6 +60,9 @@ def _notes(report: RunReport, lang: str) -> list[RenderableType]:
         )
     if report.incomplete:
         notes.append(Text(t("sync.incomplete", lang, entities=", ".join(report.incomplete)), style="yellow"))
+    if report.rights_suspect:
+        names = ", ".join(t(f"sync.entity.{name}", lang) for name in report.rights_suspect)
+        notes.append(Text(t("sync.rights_suspect", lang, entities=names), style="yellow"))
     if report.skipped_total:
         notes.append(Text(t("sync.skipped", lang, count=report.skipped_total), style="yellow"))
         for item in report.skipped[:10]:

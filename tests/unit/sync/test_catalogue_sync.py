@@ -306,3 +306,28 @@ def test_content_hash_ignores_volatile_and_empty_values() -> None:
     assert content_hash(base) != content_hash({**base, "lijst": [2, 1]})
     assert content_hash(base) != content_hash({**base, "@self": {"deleted": {"deletedBy": "admin"}}})
     assert content_hash(base) != content_hash({**base, "@self": {"organisation": "other-tenant"}})
+
+
+def test_organisations_without_users_or_usage_look_like_missing_rights(store: Store) -> None:
+    """RBAC answers 200 with filtered rows: an account without rights sees organisations but no users/usage."""
+    from rich.console import Console
+
+    from sync.catalogue_sync import RIGHTS_CHECK_MIN_ORGANISATIONS
+    from sync.reports.run_summary import render_run_summary
+
+    cat = FakeCatalogue()
+    for i in range(RIGHTS_CHECK_MIN_ORGANISATIONS):
+        cat.add("organisation", naam=f"Gemeente {i}", type="Gemeente")
+    cat.add("package", naam="Pakket")
+    report = sync(store, FakeClient(cat))
+    assert report.status == "partial" and report.exit_code == 3
+    assert report.rights_suspect == ["contact", "usage"]
+    console = Console(record=True, width=200)
+    console.print(render_run_summary(report, "en"))
+    assert "functioneel-beheerder or admin role" in console.export_text()
+    # the same catalogue with users and usage is a plain success
+    cat.add("contact", email="a@example.nl", rollen=["Organisatie-beheerder"])
+    cat.add(
+        "usage", afnemer=next(iter(cat.objects["organisation"])), module=next(iter(cat.objects["package"]))
+    )
+    assert sync(store, FakeClient(cat)).status == "success"
