@@ -309,7 +309,7 @@ def test_content_hash_ignores_volatile_and_empty_values() -> None:
 
 
 def test_organisations_without_users_or_usage_look_like_missing_rights(store: Store) -> None:
-    """RBAC answers 200 with filtered rows: an account without rights sees organisations but no users/usage."""
+    """RBAC answers 200 with filtered rows: without rights one sees organisations but no users or usage."""
     from rich.console import Console
 
     from sync.catalogue_sync import RIGHTS_CHECK_MIN_ORGANISATIONS
