@@ -79,6 +79,10 @@ fragment issueFields on Issue {
 """
 
 
+class _ScopesMissing(Exception):
+    """GraphQL INSUFFICIENT_SCOPES: the token may not read a field the query asks for."""
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """What one `fetch_issues` call got; `deferred` keys were not fetched (budget), retry after `reset_at`."""
@@ -145,8 +149,16 @@ def _chunks(items: Sequence[IssueKey], size: int) -> Iterator[Sequence[IssueKey]
         yield items[start : start + size]
 
 
-def build_issue_query(keys: Sequence[IssueKey]) -> tuple[str, dict[str, tuple[str, str]]]:
-    """One aliased query for `keys`; returns it with alias paths `"rN.iM"` -> (repo alias, issue alias)."""
+_PROJECT_ITEMS = _ISSUE_FIELDS[_ISSUE_FIELDS.index("  projectItems") : _ISSUE_FIELDS.rindex("}")]
+
+
+def build_issue_query(
+    keys: Sequence[IssueKey], *, with_projects: bool = True
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """One aliased query for `keys`; returns it with alias paths `"rN.iM"` -> (repo alias, issue alias).
+
+    `with_projects=False` leaves out the board status, which needs the `read:project` scope.
+    """
     by_repo: dict[str, list[IssueKey]] = {}
     for key in keys:
         by_repo.setdefault(key.repo.lower(), []).append(key)
@@ -160,7 +172,8 @@ def build_issue_query(keys: Sequence[IssueKey]) -> tuple[str, dict[str, tuple[st
             aliases[str(key.normalised())] = (f"r{r_index}", alias)
         parts.append("  }")
     parts.append("}")
-    return "\n".join(parts) + _ISSUE_FIELDS, aliases
+    fields = _ISSUE_FIELDS if with_projects else _ISSUE_FIELDS.replace(_PROJECT_ITEMS, "")
+    return "\n".join(parts) + fields, aliases
 
 
 def _pull(node: dict[str, Any]) -> PullRequestRef:
@@ -278,6 +291,7 @@ class GitHubClient:
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
         self._on_close = on_close
+        self._with_projects = True  # ask for board status until GitHub says the token may not read it
 
     @classmethod
     def connect(
@@ -442,7 +456,7 @@ class GitHubClient:
 
     def _graphql_batch(self, run: _Run, batch: Sequence[IssueKey]) -> list[IssueKey]:
         """One aliased query; fills run.issues, returns keys the query could not resolve."""
-        query, aliases = build_issue_query(batch)
+        query, aliases = build_issue_query(batch, with_projects=self._with_projects)
         status, headers, body = self._call(
             run,
             "POST",
@@ -450,7 +464,20 @@ class GitHubClient:
             payload={"query": query, "variables": {}},
             resource="graphql",
         )
-        data = self._graphql_data(status, headers, body)
+        try:
+            data = self._graphql_data(status, headers, body)
+        except _ScopesMissing:
+            if not self._with_projects:
+                raise AuthFailed(
+                    "GitHub refused the issue query for missing token scopes",
+                    service=SERVICE,
+                    hint="give SWC_GITHUB__TOKEN read access to issues (and read:project for board status)",
+                ) from None
+            # a classic token without read:project: GitHub refuses the whole query, so ask again without
+            # the board status (it stays unknown) and remember that for the rest of this client's life
+            log.warning("GitHub token lacks read:project; project (board) status is left out")
+            self._with_projects = False
+            return self._graphql_batch(run, batch)
         cost = (data.get("data") or {}).get("rateLimit") or {}
         run.graphql_points += int(cost.get("cost") or 0)
         now, unresolved = self._clock(), []
@@ -480,6 +507,8 @@ class GitHubClient:
             for e in errors
         ):
             raise _Deferred(_reset_at(headers))
+        if data.get("data") is None and any(e.get("type") == "INSUFFICIENT_SCOPES" for e in errors):
+            raise _ScopesMissing()
         if data.get("data") is None:
             first = errors[0].get("message") if errors else "no data"
             raise UnexpectedPayload(f"GitHub GraphQL query failed: {first}", service=SERVICE, status=status)

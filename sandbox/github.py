@@ -667,6 +667,9 @@ class GitHubApp:
                 resource="graphql",
                 cost=0,
             )
+        if not getattr(self, "project_scope", True) and "projectItems" in query:
+            return Reply(200, {"errors": [{"type": "INSUFFICIENT_SCOPES", "message": SCOPES_MESSAGE}]},
+                         resource="graphql", cost=0)  # fmt: skip
         plan = _parse_graphql(query)
         cost = plan.cost()
         budget = self.graphql_budget
@@ -681,6 +684,7 @@ class GitHubApp:
         budget.used += cost
         self.counters.graphql_points += cost
         result, errors = self._resolve(plan)
+        _select_fields(result, query)
         if plan.rate_limit:
             result["rateLimit"] = {
                 "cost": cost,
@@ -852,6 +856,18 @@ def _issue_graphql(issue: SandboxIssue, comment_limit: int, done: int = 0) -> di
     }
 
 
+def _select_fields(result: dict[str, Any], query: str) -> None:
+    """GraphQL answers only what was asked: drop issue fields the query does not name (e.g. projectItems)."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query))
+    for block in result.values():
+        if not isinstance(block, dict):
+            continue
+        for node in block.values():
+            if isinstance(node, dict):
+                for name in [k for k in node if k not in words]:
+                    del node[name]
+
+
 def _gql_not_found(path: list[str], message: str) -> dict[str, Any]:
     return {"type": "NOT_FOUND", "path": path, "locations": [{"line": 1, "column": 1}], "message": message}
 
@@ -954,6 +970,13 @@ def _parse_graphql(query: str) -> _GraphQLPlan:
     )
 
 
+SCOPES_MESSAGE = (
+    "Your token has not been granted the required scopes to execute this query. The 'projectItems' field "
+    "requires one of the following scopes: ['read:project'], but your token has only been granted the: "
+    "['repo'] scopes. Please modify your token's scopes at: https://github.com/settings/tokens."
+)
+
+
 def create_app(
     state: GitHubState,
     *,
@@ -962,9 +985,14 @@ def create_app(
     graphql_points: int = 5000,
     secondary_after: int | None = None,
     secondary_retry_after: float = 1.0,
+    project_scope: bool = True,
 ) -> GitHubApp:
-    """A GitHub emulator over `state`; `token=None` accepts any (or no) credentials."""
-    return GitHubApp(
+    """A GitHub emulator over `state`; `token=None` accepts any (or no) credentials.
+
+    `project_scope=False` plays a classic token without `read:project`: GitHub then refuses a whole GraphQL
+    query that asks for `projectItems` (INSUFFICIENT_SCOPES, no data).
+    """
+    app = GitHubApp(
         state,
         token=token,
         rate_limit=rate_limit,
@@ -972,3 +1000,5 @@ def create_app(
         secondary_after=secondary_after,
         secondary_retry_after=secondary_retry_after,
     )
+    app.project_scope = project_scope
+    return app

@@ -205,3 +205,18 @@ def test_pygithub_works_against_the_sandbox_with_link_paging(sandbox: Sandbox) -
         ]
     )
     assert github.get_rate_limit().resources.core.limit == 5000
+
+
+def test_token_without_project_scope_still_gets_the_issues() -> None:
+    """GitHub refuses a whole query asking for projectItems without read:project; ask again without it."""
+    state = GitHubState.seeded()
+    with serve_in_thread(create_app(state, token=TOKEN, project_scope=False)) as server:
+        client = GitHubClient.connect(server.url, token=TOKEN, min_interval=0.0, max_wait_seconds=5.0)
+        keys = _keys(JOURNEY_ISSUES)
+        first = client.fetch_issues_blocking(keys, strategy="graphql", prime_etags=False)
+        assert {i.fetch_state for i in first.issues.values()} <= {"ok", "moved", "deleted", "missing"}
+        assert all(first.issues[k].title for k in keys if first.issues[k].fetch_state == "ok")
+        assert all(i.project_status is None for i in first.issues.values())
+        again = client.fetch_issues_blocking(keys, known=first.issues, strategy="graphql", prime_etags=False)
+        assert again.requests == first.requests - 1  # the client remembered: no refused query the second time
+        client.close()
