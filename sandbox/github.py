@@ -411,9 +411,11 @@ class GitHubApp:
         graphql_points: int = 5000,
         secondary_after: int | None = None,
         secondary_retry_after: float = 1.0,
+        project_scope: bool = True,
     ) -> None:
         self.state = state
         self.token = token
+        self.project_scope = project_scope  # False: a classic token without read:project
         self.core = _Budget(rate_limit)
         self.graphql_budget = _Budget(graphql_points)
         self.secondary_after = secondary_after
@@ -667,7 +669,7 @@ class GitHubApp:
                 resource="graphql",
                 cost=0,
             )
-        if not getattr(self, "project_scope", True) and "projectItems" in query:
+        if not self.project_scope and "projectItems" in query:
             return Reply(200, {"errors": [{"type": "INSUFFICIENT_SCOPES", "message": SCOPES_MESSAGE}]},
                          resource="graphql", cost=0)  # fmt: skip
         plan = _parse_graphql(query)
@@ -992,13 +994,12 @@ def create_app(
     `project_scope=False` plays a classic token without `read:project`: GitHub then refuses a whole GraphQL
     query that asks for `projectItems` (INSUFFICIENT_SCOPES, no data).
     """
-    app = GitHubApp(
+    return GitHubApp(
         state,
         token=token,
         rate_limit=rate_limit,
         graphql_points=graphql_points,
         secondary_after=secondary_after,
         secondary_retry_after=secondary_retry_after,
+        project_scope=project_scope,
     )
-    app.project_scope = project_scope
-    return app
