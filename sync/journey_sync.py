@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from config.errors import ConfigError
 from config.settings import Settings
 from connectors.github import MAX_BODY, GitHubClient
 from connectors.github_models import Comment, IssueInfo, IssueKey, PullRequestRef
@@ -33,7 +32,6 @@ __all__ = [
     "PublishReport",
     "RefreshReport",
     "StepChange",
-    "SANDBOX_TOKEN",
     "build_github_client",
     "changes_since",
     "issue_keys",
@@ -47,7 +45,6 @@ __all__ = [
     "save_issues",
 ]
 
-SANDBOX_TOKEN = "sandbox-token"
 
 
 @dataclass(frozen=True)
@@ -319,41 +316,10 @@ def changes_since(store: Store, when: datetime) -> Changes:
 
 
 def build_github_client(settings: Settings) -> GitHubClient:
-    """The GitHub client for these settings; base_url "sandbox" starts the embedded GitHub sandbox.
+    """The GitHub client for these settings (built in sync.wiring, the one place Settings become objects)."""
+    from sync.wiring import build_github_client as build
 
-    The sandbox server stops when the client is closed.
-    """
-    github = settings.github
-    if github.is_sandbox:
-        from sandbox.github import GitHubState, create_app
-        from sandbox.server import serve_in_thread
-
-        server = serve_in_thread(create_app(GitHubState.seeded(), token=SANDBOX_TOKEN))
-        return GitHubClient.connect(
-            server.url,
-            token=SANDBOX_TOKEN,
-            timeout=github.timeout,
-            max_wait_seconds=github.max_wait_seconds,
-            min_interval=0.0,
-            on_close=server.stop,
-        )
-    token = github.token.get_secret_value() if github.token else None
-    key = github.app_private_key.get_secret_value() if github.app_private_key else None
-    if not token and not (github.app_id and key and github.app_installation_id):
-        raise ConfigError(
-            "SWC_GITHUB__TOKEN is not set (GitHub's GraphQL API needs a token)",
-            hint="set SWC_GITHUB__TOKEN, or SWC_GITHUB__APP_ID, SWC_GITHUB__APP_PRIVATE_KEY and "
-            "SWC_GITHUB__APP_INSTALLATION_ID",
-        )
-    return GitHubClient.connect(
-        github.base_url,
-        token=token,
-        app_id=github.app_id,
-        private_key=key,
-        installation_id=github.app_installation_id,
-        timeout=github.timeout,
-        max_wait_seconds=github.max_wait_seconds,
-    )
+    return build(settings)
 
 
 # -- dashboard ------------------------------------------------------------------------------------------

@@ -19,11 +19,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.errors import ConfigError
 from config.settings import Settings
 from connectors.catalogue import CatalogueClient
+from connectors.github import GitHubClient
 from sync.store.base import Store, open_store
 
 __all__ = [
+    "build_github_client",
     "SANDBOX_USER",
     "SANDBOX_PASSWORD",
     "Services",
@@ -128,3 +131,44 @@ def settings_digest(settings: Settings, *, sandbox: bool = False) -> str:
         "overlap_seconds": cfg.overlap_seconds,
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+SANDBOX_GITHUB_TOKEN = "sandbox-token"
+
+
+def build_github_client(settings: Settings) -> GitHubClient:
+    """The GitHub client for these settings; base_url "sandbox" starts the embedded GitHub sandbox.
+
+    The sandbox server stops when the client is closed.
+    """
+    github = settings.github
+    if github.is_sandbox:
+        from sandbox.github import GitHubState, create_app
+        from sandbox.server import serve_in_thread
+
+        server = serve_in_thread(create_app(GitHubState.seeded(), token=SANDBOX_GITHUB_TOKEN))
+        return GitHubClient.connect(
+            server.url,
+            token=SANDBOX_GITHUB_TOKEN,
+            timeout=github.timeout,
+            max_wait_seconds=github.max_wait_seconds,
+            min_interval=0.0,
+            on_close=server.stop,
+        )
+    token = github.token.get_secret_value() if github.token else None
+    key = github.app_private_key.get_secret_value() if github.app_private_key else None
+    if not token and not (github.app_id and key and github.app_installation_id):
+        raise ConfigError(
+            "SWC_GITHUB__TOKEN is not set (GitHub's GraphQL API needs a token)",
+            hint="set SWC_GITHUB__TOKEN, or SWC_GITHUB__APP_ID, SWC_GITHUB__APP_PRIVATE_KEY and "
+            "SWC_GITHUB__APP_INSTALLATION_ID",
+        )
+    return GitHubClient.connect(
+        github.base_url,
+        token=token,
+        app_id=github.app_id,
+        private_key=key,
+        installation_id=github.app_installation_id,
+        timeout=github.timeout,
+        max_wait_seconds=github.max_wait_seconds,
+    )
