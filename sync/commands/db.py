@@ -16,11 +16,12 @@ def register(app: typer.Typer) -> None:
     @db.command("upgrade")
     def upgrade(ctx: typer.Context) -> None:
         """Apply pending schema migrations to the configured store."""
+        from sync.i18n import t
         from sync.store import open_store
 
         settings = settings_from(ctx)
         with user_errors():
             store = open_store(settings.store.url)
-        console.print(f"Store up to date: {store.location}")
+        console.print(t("db.up_to_date", settings.language, location=store.location), markup=False)
 
     app.add_typer(db, name="db")

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from config import Settings
 from sync.cli_support import console, settings_from, user_errors
+from sync.i18n import t
 
 __all__ = ["register", "catalogue_links"]
 
@@ -71,13 +72,18 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
         )
         if out is not None:
             path = write_report(report, out, fmt, language)  # type: ignore[arg-type]
-            console.print(f"{len(report.findings)} findings, {len(report.alerting)} alerting: {path}")
+            console.print(
+                t("reconcile.written", language, findings=len(report.findings),
+                  alerting=len(report.alerting), path=path),
+                markup=False,
+            )  # fmt: skip
             return
         _emit(render_report(report, fmt, language), fmt)  # type: ignore[arg-type]
 
 
-def _findings_table(rows: list[Any]) -> Table:
-    table = Table("fingerprint", "step", "rule", "severity", "status", "accepted", "subject")
+def _findings_table(rows: list[Any], lang: str) -> Table:
+    columns = ("fingerprint", "step", "rule", "severity", "status", "accepted", "subject")
+    table = Table(*(t(f"findings.col.{name}", lang) for name in columns))
     for item in rows:
         cells = (item.fingerprint[:12], item.step, item.rule, item.severity, item.status,
                  item.accepted_reason or "", item.subject)  # fmt: skip
@@ -101,7 +107,7 @@ def _register_findings(app: typer.Typer) -> None:
         statuses = ("new", "open", "resolved") if all_ else ("new", "open")
         with user_errors(), _store(settings) as store, store.transaction() as session:
             rows = list_findings(session, statuses=statuses, rules=rule or None)
-        console.print(_findings_table(rows))
+        console.print(_findings_table(rows, settings.language))
 
     @findings.command("accept")
     def accept_command(
@@ -115,7 +121,11 @@ def _register_findings(app: typer.Typer) -> None:
         settings = settings_from(ctx)
         with user_errors(), _store(settings) as store, store.transaction() as session:
             item = accept_finding(session, fingerprint, reason, datetime.now(UTC))
-        console.print(f"Accepted {item.fingerprint[:12]} ({item.rule} {item.subject})", markup=False)
+        console.print(
+            t("findings.accepted", settings.language, fingerprint=item.fingerprint[:12], rule=item.rule,
+              subject=item.subject),
+            markup=False,
+        )  # fmt: skip
 
     @findings.command("unaccept")
     def unaccept_command(
@@ -128,21 +138,25 @@ def _register_findings(app: typer.Typer) -> None:
         settings = settings_from(ctx)
         with user_errors(), _store(settings) as store, store.transaction() as session:
             item = unaccept_finding(session, fingerprint)
-        console.print(f"Unaccepted {item.fingerprint[:12]} ({item.rule} {item.subject})", markup=False)
+        console.print(
+            t("findings.unaccepted", settings.language, fingerprint=item.fingerprint[:12], rule=item.rule,
+              subject=item.subject),
+            markup=False,
+        )  # fmt: skip
 
     app.add_typer(findings, name="findings")
 
 
-def _municipality_table(muni: Any, register: Any) -> Table:
+def _municipality_table(muni: Any, register: Any, lang: str) -> Table:
     table = Table(show_header=False, title=f"{muni.code} {muni.name}")
     successors = ", ".join(f"{m.code} {m.name}" for m in register.successors(muni.code))
-    for label, value in (
-        ("code", muni.code), ("name", muni.name), ("official name", muni.official_name), ("kind", muni.kind),
-        ("province", muni.province), ("begin", muni.begin), ("end (last day)", muni.end),
-        ("ended via", muni.ended_via), ("successors", successors), ("KvK", muni.kvk), ("OIN", muni.oin),
-        ("TOOI", muni.tooi_uri), ("register", register.source),
+    for field, value in (
+        ("code", muni.code), ("name", muni.name), ("official_name", muni.official_name), ("kind", muni.kind),
+        ("province", muni.province), ("begin", muni.begin), ("end", muni.end),
+        ("ended_via", muni.ended_via), ("successors", successors), ("kvk", muni.kvk), ("oin", muni.oin),
+        ("tooi", muni.tooi_uri), ("register", register.source),
     ):  # fmt: skip
-        table.add_row(label, Text("" if value is None else str(value)))
+        table.add_row(t(f"reference.field.{field}", lang), Text("" if value is None else str(value)))
     return table
 
 
@@ -163,7 +177,7 @@ def _register_reference(app: typer.Typer) -> None:
             muni = register.by_code(code) or next(iter(register.by_name(code)), None)
             if muni is None:
                 raise ReferenceError(f"No municipality {code!r} in the register ({register.source})")
-        console.print(_municipality_table(muni, register))
+        console.print(_municipality_table(muni, register, settings.language))
 
     @reference.command("refresh")
     def refresh_command(
@@ -183,10 +197,11 @@ def _register_reference(app: typer.Typer) -> None:
         with user_errors():
             result = refresh_register(settings.reconcile.reference_dir, source_dir=source_dir, url=url)
         console.print(
-            f"Register refreshed in {result.directory}: {result.active_count} active gemeenten; "
-            f"added {list(result.added)}, ended {list(result.ended)}, renamed {len(result.renamed)}",
+            t("reference.refreshed", settings.language, directory=result.directory,
+              active=result.active_count, added=", ".join(result.added) or "-",
+              ended=", ".join(result.ended) or "-", renamed=len(result.renamed)),
             markup=False,
-        )
+        )  # fmt: skip
 
     app.add_typer(reference, name="reference")
 

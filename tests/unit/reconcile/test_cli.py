@@ -44,7 +44,7 @@ def test_reconcile_json_then_accept_and_list(env: Path) -> None:
     assert {"supplier_concept", "municipality_merged"} <= {f["rule"] for f in doc["findings"]}
     fp = fingerprint("supplier_concept", "s1")
     code, out = invoke("findings", "accept", fp[:10], "--reason", "known")
-    assert code == 0 and "Accepted" in out
+    assert code == 0 and "Geaccepteerd" in out  # Dutch by default
     code, out = invoke("findings", "list")
     assert code == 0 and "known" in out
     code, out = invoke("findings", "unaccept", fp)
@@ -75,7 +75,7 @@ def test_reference_show_and_refresh(env: Path) -> None:
     for name in REFERENCE_FILES:
         shutil.copyfile(BUNDLED_DIR / name, src / name)
     code, out = invoke("reference", "refresh", "--source-dir", str(src))
-    assert code == 0 and "342 active" in out
+    assert code == 0 and "342 actieve gemeenten" in out
     (src / "gemeenten.csv").write_text("nonsense\n", encoding="utf-8")
     code, _ = invoke("reference", "refresh", "--source-dir", str(src))
     assert code == 1
