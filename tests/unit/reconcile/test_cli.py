@@ -48,7 +48,7 @@ def test_reconcile_json_then_accept_and_list(env: Path) -> None:
     code, out = invoke("findings", "list")
     assert code == 0 and "known" in out
     code, out = invoke("findings", "unaccept", fp)
-    assert code == 0 and "Unaccepted" in out
+    assert code == 0 and "Acceptatie ingetrokken" in out
 
 
 def test_reconcile_writes_files(env: Path) -> None:
