@@ -17,7 +17,7 @@ __all__ = ["app", "main", "settings_from", "user_errors", "console", "err_consol
 
 app = typer.Typer(
     name="swc-beheer",
-    help="Functioneel beheer of the GEMMA Softwarecatalogus: sync, journey status, reconciliation, digests.",
+    help="Functioneel beheer of the GEMMA Softwarecatalogus: sync, journey status, reconciliation, daemon.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -53,3 +53,16 @@ def test_bad_setting_gives_one_clear_error_and_exit_2(monkeypatch: pytest.Monkey
     assert result.exit_code == 2
     assert "SWC_CATALOGUE__PAGE_SIZE" in result.output
     assert "Traceback" not in result.output
+
+
+def test_docs_cli_md_matches_the_help_texts() -> None:
+    """docs/cli.md is generated from --help; regenerate it with `python -m sync.cli_docs > docs/cli.md`."""
+    from pathlib import Path
+
+    from sync.cli_docs import render_cli_reference
+
+    def words(text: str) -> list[str]:
+        return text.split()  # box drawing and padding may differ by terminal; the words may not
+
+    stored = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert words(stored) == words(render_cli_reference())
