@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,48 +36,35 @@ SCHEMAS = {
 }
 
 
-@dataclass
-class _Page:
-    records: list[Any]
-    skipped: list[Any]
-    number: int
 
 
-@dataclass
-class _Listing:
-    complete: bool
-    total_reported: int
-    seen: int
-    requests: int
-    retries: int = 0
+def _fakes() -> tuple[Any, Any, Any]:
+    """The page/listing/stats shapes the sync reads (the same small fakes the unit tests use)."""
+    from tests.unit.sync.fakes import Listing, Page, Stats
 
-
-@dataclass
-class _Stats:
-    requests: int = 0
-    retries: int = 0
+    return Page, Listing, Stats
 
 
 class DatasetSource:
     """The sandbox dataset as a catalogue source (wire objects -> records via the connector's parser)."""
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]], page_size: int = 5000) -> None:
-        self.objects, self.page_size, self.stats = objects, page_size, _Stats()
+        self.objects, self.page_size, self.stats = objects, page_size, _fakes()[2]()
 
     async def fetch_pages(
         self, entity: str, *, since: Any = None, overlap: Any = None
-    ) -> AsyncIterator[_Page]:
+    ) -> AsyncIterator[Any]:
         from connectors.catalogue_models import parse_record
 
         items = self.objects.get(SCHEMAS[entity], [])
         for number, start in enumerate(range(0, max(len(items), 1), self.page_size), start=1):
             self.stats.requests += 1
             chunk = items[start : start + self.page_size]
-            yield _Page([parse_record(entity, obj) for obj in chunk], [], number)  # type: ignore[arg-type]
+            yield _fakes()[0]([parse_record(entity, obj) for obj in chunk], [], number)  # type: ignore[arg-type]
 
-    def listing(self, entity: str) -> _Listing:
+    def listing(self, entity: str) -> Any:
         count = len(self.objects.get(SCHEMAS[entity], []))
-        return _Listing(True, count, count, self.stats.requests)
+        return _fakes()[1](True, count, count, self.stats.requests)
 
 
 def fill_store(url: str, dataset: Any) -> float:

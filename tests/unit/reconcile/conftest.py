@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +13,9 @@ from config.settings import ReconcileSettings
 from connectors.catalogue_models import RECORD_TYPES, Contact, Koppeling, Organisation, Package, Usage
 from sync.reconcile.model import CatalogueLinks, RuleContext, Snapshot
 from sync.reference import Register
+from tests.unit.sync.fakes import Listing as _Listing
+from tests.unit.sync.fakes import Page as _Page
+from tests.unit.sync.fakes import Stats as _Stats
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 LINKS = CatalogueLinks("https://swc.example", "/api", "voorzieningen", {"organisation": "organisatie"})
@@ -77,26 +79,6 @@ def make_ctx(register: Register) -> Any:
 # ---------------------------------------------------------------- a store filled through the real sync
 
 
-@dataclass
-class _Page:
-    records: list[Any]
-    skipped: list[Any]
-    number: int
-
-
-@dataclass
-class _Listing:
-    complete: bool
-    total_reported: int
-    seen: int
-    requests: int
-    retries: int = 0
-
-
-@dataclass
-class _Stats:
-    requests: int = 0
-    retries: int = 0
 
 
 class RecordSource:
