@@ -1,16 +1,11 @@
-"""Imports every table module so that `metadata` is complete (for Alembic autogenerate and tests)."""
+"""Imports every table module so that `metadata` is complete (for Alembic and tests).
+
+Each area of the store owns one module and one Alembic branch (branch_label = area name):
+catalogue_tables -> "catalogue", journey_tables -> "journey", findings_tables -> "findings".
+"""
 
 from __future__ import annotations
 
-# Each area of the store owns one module and one Alembic branch (branch_label = area name):
-#   catalogue_tables  -> branch "catalogue"
-#   journey_tables    -> branch "journey"
-#   findings_tables   -> branch "findings"
-import importlib
+from sync.store import catalogue_tables, findings_tables, journey_tables
 
-for _name in ("catalogue_tables", "journey_tables", "findings_tables"):
-    try:
-        importlib.import_module(f"sync.store.{_name}")
-    except ModuleNotFoundError as exc:  # an area not built yet
-        if exc.name != f"sync.store.{_name}":
-            raise
+__all__ = ["catalogue_tables", "findings_tables", "journey_tables"]
