@@ -46,7 +46,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["App", "Request", "Response", "ServerHandle", "serve_in_thread"]
+__all__ = ["App", "Request", "Response", "ServerHandle", "encode_json", "serve_in_thread"]
 
 log = logging.getLogger("sandbox.server")
 
@@ -78,6 +78,11 @@ class Request:
         return json.loads(self.body.decode("utf-8"))
 
 
+def encode_json(data: Any) -> bytes:
+    """The JSON bytes ``Response.json`` sends (UTF-8, no ASCII escaping, compact separators)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 @dataclass
 class Response:
     """What the app answers; the fault hooks let fault plans break the transport on purpose."""
@@ -93,7 +98,11 @@ class Response:
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Response:
         """A JSON response (UTF-8, no ASCII escaping, compact separators like PHP's json_encode)."""
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return cls.json_bytes(encode_json(data), status=status, headers=headers)
+
+    @classmethod
+    def json_bytes(cls, body: bytes, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Response:
+        """A JSON response whose body is already encoded (by ``encode_json`` or spliced from its output)."""
         all_headers = [("Content-Type", "application/json; charset=utf-8"), *headers]
         return cls(status=status, headers=all_headers, body=body)
 
