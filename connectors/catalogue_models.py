@@ -6,7 +6,6 @@ All tolerant parsing (key aliases, relation shapes, status spelling) lives in th
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.errors import ConfigError
+from connectors import jsoncodec
 from connectors.errors import UnexpectedPayload
 
 __all__ = [
@@ -256,7 +256,7 @@ def _text(key: str, value: Any) -> str | None:
 
 def _decode_json_text(key: str, text: str) -> Any:
     try:
-        return json.loads(text)
+        return jsoncodec.loads(text)
     except ValueError:
         raise _FieldError(key, f"not valid JSON: {text[:60]!r}") from None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import re
@@ -20,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState
 
+from connectors import jsoncodec
 from connectors.errors import (
     AuthFailed,
     ConnectorError,
@@ -305,7 +305,7 @@ def _decode_json(response: httpx.Response, url: str, service: str) -> Any:
             "(SWC_CATALOGUE__BASE_URL, SWC_CATALOGUE__API_PREFIX)",
         )
     try:
-        return json.loads(response.content)
+        return jsoncodec.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TransientHTTPError(
             "truncated or undecodable JSON body", status=response.status_code, url=url

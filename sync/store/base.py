@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from config.errors import SwcError
+from connectors import jsoncodec
 
 __all__ = [
     "metadata",
@@ -48,13 +48,13 @@ class RawJSON(str):
 
     @classmethod
     def dump(cls, value: Any) -> RawJSON:
-        return cls(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return cls(jsoncodec.dumps(value))
 
 
 def _json_serializer(value: Any) -> str:
     if isinstance(value, RawJSON):
         return str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsoncodec.dumps(value)
 
 
 class StoreError(SwcError):
