@@ -1,9 +1,10 @@
 """JSON in and out on the hot path: orjson, with the standard library as the fallback for its edge cases.
 
 A full sync decodes, hashes and stores every object of the catalogue (53k at scale 1); the standard
-library's encoder and decoder were a third of its CPU. orjson is about 5-10x faster. It refuses a few
-inputs the standard library accepts (integers beyond 64 bits, NaN/Infinity, UTF-16 bodies); those are
-rare and get the standard library's answer, so behaviour never depends on which one ran.
+library's encoder and decoder were a third of its CPU. orjson is about 5-10x faster. Where it refuses
+what the standard library accepts (NaN/Infinity, UTF-16 bodies; integers beyond 64 bits when writing) the
+standard library answers. One difference stays: orjson reads an integer beyond 64 bits as a float (the
+standard library keeps it exact). No catalogue field holds such numbers: ids are uuids, codes are short.
 """
 
 from __future__ import annotations
