@@ -165,6 +165,9 @@ class CatalogueClient:
         self.stats = RequestStats()
         self._owns_http = owns_http
         self._listings: dict[str, _Listing] = {}
+        # `concurrency` bounds the requests in flight across all listings, so entity types can be listed
+        # at the same time without asking more of the server than one listing did
+        self._slots = asyncio.Semaphore(concurrency)
 
     @classmethod
     def connect(
@@ -388,17 +391,18 @@ class CatalogueClient:
 
     async def _get_list(self, state: _Listing, params: Mapping[str, str | int]) -> dict[str, Any]:
         schema = self._schema(state.entity)
-        body = await get_json(
-            self.http,
-            self._list_url(state.entity),
-            params=params,
-            policy=self.retry,
-            stats=state.stats,
-            service=SERVICE,
-            not_found=f"register {self.register!r} / schema {schema!r} ({state.entity})",
-            not_found_hint="check SWC_CATALOGUE__REGISTER_SLUG and SWC_CATALOGUE__SCHEMAS "
-            "(entity -> schema slug); slugs differ between catalogue versions",
-        )
+        async with self._slots:
+            body = await get_json(
+                self.http,
+                self._list_url(state.entity),
+                params=params,
+                policy=self.retry,
+                stats=state.stats,
+                service=SERVICE,
+                not_found=f"register {self.register!r} / schema {schema!r} ({state.entity})",
+                not_found_hint="check SWC_CATALOGUE__REGISTER_SLUG and SWC_CATALOGUE__SCHEMAS "
+                "(entity -> schema slug); slugs differ between catalogue versions",
+            )
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             got = type(body).__name__ if not isinstance(body, dict) else f"keys {sorted(body)[:8]}"
             raise UnexpectedPayload(

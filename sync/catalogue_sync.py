@@ -32,20 +32,26 @@ incomplete: the data that did arrive is saved); 1 failed or interrupted (nothing
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import hashlib
-import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from config.errors import SwcError
+from connectors import jsoncodec
 from connectors.catalogue_models import ENTITY_TYPES, CatalogueRecord, EntityType
 from sync.runs import RunMode, RunStatus, finish_run, run_lock, start_run
 from sync.store.base import RawJSON, Store
+from sync.store.bulk import RowWriter, insert_many, inserter, update_many
 from sync.store.catalogue_tables import (
     ENTITY_TABLES,
     RECORD_COLUMNS,
@@ -79,6 +85,7 @@ __all__ = [
 KEPT_SELF_KEYS = frozenset({"deleted", "organisation", "owner", "published", "depublished"})
 REPORT_CAP = 50  # skipped records and held deletions listed in a RunReport (all are in the database)
 ProgressCallback = Callable[[str, int, int | None], None]
+_T = TypeVar("_T")
 
 
 # --- what the sync needs from a catalogue client (connectors.catalogue.CatalogueClient fits) -------------
@@ -156,8 +163,7 @@ def content_hash(raw: dict[str, Any]) -> str:
         kept = {k: meta[k] for k in KEPT_SELF_KEYS if k in meta}
         if kept:
             body["@self"] = kept
-    text = json.dumps(_prune(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(jsoncodec.dumps_canonical(_prune(body))).hexdigest()
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -268,6 +274,20 @@ class _Run:
     run_id: int
     now: datetime
     mode: RunMode
+    # every use of `session` during the run goes through this one worker thread, in submission order: the
+    # entity types are fetched at the same time, the session is not thread-safe, and the event loop keeps
+    # fetching while a page is saved
+    worker: ThreadPoolExecutor
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.session.get_bind().dialect
+
+    async def store(self, work: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Run `work(*args, **kwargs)` on the store's worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.worker, functools.partial(work, *args, **kwargs)
+        )
 
 
 def _row(entity: EntityType, record: CatalogueRecord, digest: str) -> dict[str, Any]:
@@ -279,7 +299,9 @@ def _row(entity: EntityType, record: CatalogueRecord, digest: str) -> dict[str, 
     return row
 
 
-def _version(entity: str, run: _Run, rid: str, no: int, change: str, digest: str, raw: Any) -> dict[str, Any]:
+def _version(entity: str, run: _Run, rid: str, no: int, change: str, digest: str) -> dict[str, Any]:
+    # no raw: a version row's raw stays NULL while it is the current version (the entity row holds it) and
+    # is filled in when a newer version replaces it (`_keep_replaced_raw`), so a first sync writes it once
     return {
         "entity_type": entity,
         "id": rid,
@@ -288,38 +310,88 @@ def _version(entity: str, run: _Run, rid: str, no: int, change: str, digest: str
         "valid_from": run.now,
         "change": change,
         "content_hash": digest,
-        "raw": raw,
     }
+
+
+@dataclass
+class PreparedPage:
+    """A page made ready for the store on the event loop, so the store's thread only looks up and writes.
+
+    Every record is prepared as if new (the common case of a first sync): its entity row and version row
+    as driver values. The store thread uses those for the records it does not know yet and builds update
+    rows for the others.
+    """
+
+    entity: EntityType
+    records: dict[str, CatalogueRecord]  # unique by id: a page listing an id twice keeps the last
+    digests: dict[str, str]
+    raws: dict[str, RawJSON]
+    new_rows: dict[str, Any]
+    new_versions: dict[str, Any]
+    skipped: Sequence[_Skipped]
+    inserter: RowWriter | None
+    version_inserter: RowWriter | None
+
+
+def prepare_page(run: _Run, entity: EntityType, page: _Page) -> PreparedPage:
+    """Hash, serialise and convert a page's records (CPU work, done while the store thread writes)."""
+    records = {r.id: r for r in page.records}
+    prepared = PreparedPage(entity, records, {}, {}, {}, {}, page.skipped, None, None)
+    for rid, record in records.items():
+        digest = prepared.digests[rid] = content_hash(record.raw)
+        raw = prepared.raws[rid] = RawJSON.dump(record.raw)  # serialised once, read by both row kinds
+        row = _row(entity, record, digest)
+        row.update(
+            raw=raw,
+            first_seen=run.now,
+            last_seen=run.now,
+            changed_at=run.now,
+            version=1,
+            last_run_id=run.run_id,
+        )
+        version = _version(entity, run, rid, 1, "new", digest)
+        if prepared.inserter is None or prepared.version_inserter is None:
+            prepared.inserter = inserter(run.dialect, ENTITY_TABLES[entity], list(row))
+            prepared.version_inserter = inserter(run.dialect, catalogue_version, list(version))
+        prepared.new_rows[rid] = prepared.inserter.values(row)
+        prepared.new_versions[rid] = prepared.version_inserter.values(version)
+    return prepared
 
 
 def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord], stats: EntityStats) -> None:
     """Upsert one page of records: insert new, update changed/restored, touch unchanged (batched)."""
+    save_prepared(run, prepare_page(run, entity, _PlainPage(records, ())), stats)
+
+
+@dataclass(frozen=True)
+class _PlainPage:
+    records: Sequence[CatalogueRecord]
+    skipped: Sequence[_Skipped]
+
+
+def save_prepared(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
+    """Write a prepared page: insert new, update changed/restored, touch unchanged (batched)."""
+    entity = page.entity
     table = ENTITY_TABLES[entity]
-    unique = {r.id: r for r in records}  # a page listing an id twice keeps the last
     existing = {
         row.id: row
         for row in run.session.execute(
             sa.select(
                 table.c.id, table.c.content_hash, table.c.deleted_at, table.c.version, table.c.last_run_id
-            ).where(table.c.id.in_(list(unique)))
+            ).where(table.c.id.in_(list(page.records)))
         )
     }
-    inserts: list[dict[str, Any]] = []
+    inserts: list[Any] = []
+    new_versions: list[Any] = []
     updates: list[dict[str, Any]] = []
     touches: list[str] = []
     versions: list[dict[str, Any]] = []
-    for rid, record in unique.items():
-        digest = content_hash(record.raw)
-        raw = RawJSON.dump(record.raw)  # serialised once, stored in the entity row and the version row
+    for rid, record in page.records.items():
+        digest = page.digests[rid]
         old = existing.get(rid)
         if old is None:
-            row = _row(entity, record, digest)
-            row.update(
-                raw=raw, first_seen=run.now, last_seen=run.now, changed_at=run.now, version=1,
-                last_run_id=run.run_id,
-            )
-            inserts.append(row)
-            versions.append(_version(entity, run, rid, 1, "new", digest, raw))
+            inserts.append(page.new_rows[rid])
+            new_versions.append(page.new_versions[rid])
             stats.new += 1
             continue
         seen_before = old.last_run_id == run.run_id
@@ -332,7 +404,7 @@ def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord],
         row = _row(entity, record, digest)
         row.update(
             b_id=rid,
-            raw=raw,
+            raw=page.raws[rid],
             last_seen=run.now,
             changed_at=run.now,
             deleted_at=None,
@@ -340,34 +412,35 @@ def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord],
             last_run_id=run.run_id,
         )
         updates.append(row)
-        versions.append(_version(entity, run, rid, old.version + 1, change, digest, raw))
+        versions.append(_version(entity, run, rid, old.version + 1, change, digest))
         if change == "restored":
             stats.restored += 1
         elif not seen_before:
             stats.changed += 1
-    stats.listed += len(unique)
-    _write(run, table, inserts, updates, touches, versions)
-
-
-def _write(
-    run: _Run,
-    table: sa.Table,
-    inserts: list[dict[str, Any]],
-    updates: list[dict[str, Any]],
-    touches: list[str],
-    versions: list[dict[str, Any]],
-) -> None:
-    session = run.session
-    if inserts:
-        session.execute(sa.insert(table), inserts)
+    stats.listed += len(page.records)
+    connection = run.session.connection()
+    if page.inserter is not None and page.version_inserter is not None:
+        page.inserter.execute(connection, inserts)
+        page.version_inserter.execute(connection, new_versions)
     if updates:
-        session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")), updates)
+        _keep_replaced_raw(run, entity, [row["b_id"] for row in updates])
+        update_many(connection, table, updates, key="b_id")
+        insert_many(connection, catalogue_version, versions)
     if touches:
-        session.execute(
+        run.session.execute(
             sa.update(table).where(table.c.id.in_(touches)).values(last_seen=run.now, last_run_id=run.run_id)
         )
-    if versions:
-        session.execute(sa.insert(catalogue_version), versions)
+
+
+def _keep_replaced_raw(run: _Run, entity: EntityType, ids: list[str]) -> None:
+    """Before entity rows get a new version: copy their raw into the version row that held it by reference."""
+    table, v = ENTITY_TABLES[entity], catalogue_version
+    current = sa.select(table.c.raw).where(table.c.id == v.c.id).scalar_subquery()
+    run.session.execute(
+        sa.update(v)
+        .where(v.c.entity_type == entity, v.c.id.in_(ids), v.c.raw.is_(None), v.c.change != "deleted")
+        .values(raw=current)
+    )
 
 
 def save_skipped(run: _Run, entity: str, skipped: Sequence[_Skipped], stats: EntityStats) -> None:
@@ -469,17 +542,21 @@ async def sync_entity(
     entity: EntityType,
     *,
     overlap: timedelta,
+    brake: float,
+    confirm: bool,
     progress: ProgressCallback | None,
 ) -> tuple[EntityStats, list[SkippedRecord]]:
     """Stream one entity type into the store; returns its stats and (capped) skipped records."""
     stats = EntityStats(entity)
-    since = read_watermark(run.session, entity) if run.mode == "incremental" else None
+    since = await run.store(read_watermark, run.session, entity) if run.mode == "incremental" else None
     newest: datetime | None = None
     skipped: list[SkippedRecord] = []
     async for page in client.fetch_pages(entity, since=since, overlap=overlap):
-        # The store work runs in a worker thread so the connector keeps fetching the next pages meanwhile;
-        # pages are still saved one at a time, in this run's single transaction.
-        await asyncio.to_thread(_save_page_and_skipped, run, entity, page, stats)
+        # The CPU work of a page is done here, on the event loop, while the worker thread writes the
+        # previous page (SQLite and psycopg release the GIL while they write); the connector keeps
+        # fetching the next pages meanwhile.
+        prepared = prepare_page(run, entity, page)
+        await run.store(_save_page_and_skipped, run, prepared, stats)
         skipped.extend(
             SkippedRecord(entity, s.id, s.reason) for s in page.skipped[: REPORT_CAP - len(skipped)]
         )
@@ -490,13 +567,24 @@ async def sync_entity(
             progress(entity, stats.listed + stats.skipped, getattr(page, "total", None))
     listing = client.listing(entity)
     stats.requests = listing.requests
-    save_watermark(run, entity, newest)
+    if run.mode == "full":
+        stats.complete = listing.complete
+    await run.store(_finish_entity, run, entity, stats, newest, brake=brake, confirm=confirm)
     return stats, skipped
 
 
-def _save_page_and_skipped(run: _Run, entity: EntityType, page: Any, stats: EntityStats) -> None:
-    save_page(run, entity, page.records, stats)
-    save_skipped(run, entity, page.skipped, stats)
+def _finish_entity(
+    run: _Run, entity: EntityType, stats: EntityStats, newest: datetime | None, *, brake: float, confirm: bool
+) -> None:
+    save_watermark(run, entity, newest)
+    if stats.complete:
+        apply_deletions(run, entity, stats, brake=brake, confirm=confirm)
+    _save_stats(run, stats)
+
+
+def _save_page_and_skipped(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
+    save_prepared(run, page, stats)
+    save_skipped(run, page.entity, page.skipped, stats)
 
 
 def _save_stats(run: _Run, stats: EntityStats) -> None:
@@ -529,23 +617,55 @@ async def _run_all(
     overlap: timedelta,
     progress: ProgressCallback | None,
 ) -> None:
-    for entity in entity_types:
-        stats, skipped = await sync_entity(run, client, entity, overlap=overlap, progress=progress)
-        if run.mode == "full":
-            stats.complete = client.listing(entity).complete
-            if stats.complete:
-                apply_deletions(run, entity, stats, brake=brake, confirm=confirm)
-        _save_stats(run, stats)
+    """All entity types at once (the client bounds the requests in flight); the first failure stops all."""
+    tasks = [
+        asyncio.create_task(
+            sync_entity(run, client, e, overlap=overlap, brake=brake, confirm=confirm, progress=progress)
+        )
+        for e in entity_types
+    ]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()  # no-op for finished ones
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+    for entity, task in zip(entity_types, tasks, strict=True):
+        stats, skipped = task.result()
         report.stats[entity] = stats
         report.skipped.extend(skipped[: REPORT_CAP - len(report.skipped)])
         report.skipped_total += stats.skipped
-    report.held, report.held_total = _held_sample(run.session, run.run_id)
+    report.held, report.held_total = await run.store(_held_sample, run.session, run.run_id)
 
 
 def _status(report: RunReport) -> RunStatus:
     if report.skipped_total or report.held_total or report.incomplete or report.rights_suspect:
         return "partial"
     return "success"
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Let the cyclic garbage collector run rarely while a run allocates millions of short-lived objects.
+
+    A run's objects die by reference counting (a page is dropped once saved); the collector finds next to
+    nothing, yet its passes over a heap of parsed pages took up to a third of a first sync's CPU. Objects
+    alive at the start (modules, settings, the engine) are frozen out of its scans for the run.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+GC_THRESHOLD = 100_000  # allocations between young-generation passes during a run (Python's default: 700)
 
 
 async def run_catalogue_sync(
@@ -563,7 +683,7 @@ async def run_catalogue_sync(
     """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs."""
     if mode not in ("full", "incremental"):
         raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
-    with run_lock(store, "catalogue"):
+    with run_lock(store, "catalogue"), _fewer_gc_passes():
         run_id, started = start_run(store, mode=mode, settings_digest=settings_digest)
         report = RunReport(
             run_id,
@@ -576,8 +696,8 @@ async def run_catalogue_sync(
         )
         base_requests, base_retries = client.stats.requests, client.stats.retries
         try:
-            with store.transaction() as session:
-                run = _Run(session, run_id, started, mode)
+            with store.transaction() as session, ThreadPoolExecutor(1, "swc-store") as worker:
+                run = _Run(session, run_id, started, mode, worker)
                 await _run_all(
                     run,
                     client,
@@ -590,8 +710,13 @@ async def run_catalogue_sync(
                 )
                 report.status = _status(report)
                 _count_requests(report, client, base_requests, base_retries)
-                report.finished = finish_run(
-                    session, run_id, status=report.status, requests=report.requests, retries=report.retries
+                report.finished = await run.store(
+                    finish_run,
+                    session,
+                    run_id,
+                    status=report.status,
+                    requests=report.requests,
+                    retries=report.retries,
                 )
         except SwcError as exc:
             _fail(store, report, client, base_requests, base_retries, "failed", str(exc))

@@ -213,7 +213,7 @@ catalogue_version = sa.Table(
     sa.Column("valid_from", UTCDateTime, nullable=False),
     sa.Column("change", sa.String(10), nullable=False),  # new | changed | deleted | restored
     sa.Column("content_hash", sa.String(64)),
-    sa.Column("raw", JSONType),  # NULL for "deleted"
+    sa.Column("raw", JSONType),  # NULL for "deleted", and for the current version (the entity row has it)
     sa.Index(None, "entity_type", "valid_from"),
     sa.Index(None, "run_id"),
 )
@@ -402,7 +402,7 @@ def as_of(session: Session, entity_type: EntityType, when: datetime) -> Iterator
     what the store knew at that time. Parse `raw` with connectors.catalogue_models.parse_record to
     get typed records.
     """
-    entity_table(entity_type)
+    table = entity_table(entity_type)
     v = catalogue_version
     latest = (
         sa.select(v.c.id, sa.func.max(v.c.version_no).label("version_no"))
@@ -410,14 +410,18 @@ def as_of(session: Session, entity_type: EntityType, when: datetime) -> Iterator
         .group_by(v.c.id)
         .subquery()
     )
+    # the current version's row holds no raw: the entity row does (see sync.catalogue_sync._version)
+    raw = sa.func.coalesce(v.c.raw, table.c.raw, type_=JSONType)
+    columns = [c for c in v.c if c.name != "raw"]
     stmt = (
-        sa.select(v)
+        sa.select(*columns, raw.label("raw"))
         .join(latest, sa.and_(v.c.id == latest.c.id, v.c.version_no == latest.c.version_no))
+        .join(table, table.c.id == v.c.id)
         .where(v.c.entity_type == entity_type, v.c.change != "deleted")
         .order_by(v.c.id)
     )
     for row in session.execute(stmt.execution_options(yield_per=2000)):
-        yield VersionRow(*row)
+        yield VersionRow(**row._mapping)
 
 
 def count_live(session: Session, entity_types: Sequence[EntityType] = ENTITY_TYPES) -> dict[str, int]:

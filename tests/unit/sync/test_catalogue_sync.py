@@ -167,6 +167,37 @@ def test_as_of_returns_the_state_at_a_moment(store: Store, catalogue: FakeCatalo
     assert set(at_second) == set(catalogue.objects["package"])
 
 
+def test_as_of_follows_change_delete_and_restore(store: Store, catalogue: FakeCatalogue) -> None:
+    """Each version stays readable; raw is written once per version (the current one by reference)."""
+    pid, other = list(catalogue.objects["package"])[:2]
+    runs = [sync(store, FakeClient(catalogue))]
+    catalogue.update("package", pid, naam="Tweede naam")
+    runs.append(sync(store, FakeClient(catalogue)))
+    gone = catalogue.delete("package", pid)
+    runs.append(sync(store, FakeClient(catalogue)))
+    catalogue.objects["package"][pid] = {**gone, "naam": "Derde naam"}
+    runs.append(sync(store, FakeClient(catalogue)))
+    assert [r.stats["package"].changed + r.stats["package"].restored for r in runs] == [0, 1, 0, 1]
+
+    with store.sessions() as session:
+        seen = [
+            {v.id: v.raw["naam"] for v in as_of(session, "package", run.finished)}  # type: ignore[arg-type]
+            for run in runs
+        ]
+        stored_raw = dict(
+            session.execute(
+                sa.select(catalogue_version.c.version_no, catalogue_version.c.raw).where(
+                    catalogue_version.c.id == pid
+                )
+            ).all()
+        )
+    assert [names.get(pid) for names in seen] == ["Pakket 0", "Tweede naam", None, "Derde naam"]
+    assert all(other in names for names in seen)
+    # replaced versions hold their own raw; the deletion marker and the current version hold none
+    assert stored_raw[1]["naam"] == "Pakket 0" and stored_raw[2]["naam"] == "Tweede naam"
+    assert stored_raw[3] is None and stored_raw[4] is None
+
+
 def test_deletion_brake_holds_a_large_shrink_until_confirmed(store: Store, catalogue: FakeCatalogue) -> None:
     sync(store, FakeClient(catalogue))
     ids = list(catalogue.objects["usage"])
