@@ -17,13 +17,15 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
 from config.settings import Settings
 from connectors.catalogue import CatalogueClient
-from connectors.github import GitHubClient
 from sync.store.base import Store, open_store
+
+if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
+    from connectors.github import GitHubClient
 
 __all__ = [
     "build_github_client",
@@ -141,6 +143,8 @@ def build_github_client(settings: Settings) -> GitHubClient:
 
     The sandbox server stops when the client is closed.
     """
+    from connectors.github import GitHubClient
+
     github = settings.github
     if github.is_sandbox:
         from sandbox.github import GitHubState, create_app

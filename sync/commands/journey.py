@@ -8,16 +8,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from config import Settings
-from connectors.github_models import IssueInfo, IssueKey
 from journey.messages import text
-from journey.models import Problem
-from journey.parser import load_journey
-from journey.render import problem_dict, problem_message, render_board, render_text
-from journey.rollup import Board, build_board
+
+if TYPE_CHECKING:  # the journey modules load when a journey command runs, not with every command
+    from connectors.github_models import IssueInfo, IssueKey
+    from journey.models import Problem
+    from journey.rollup import Board
 
 __all__ = ["register", "check_journeys", "build_status_board", "journey_app"]
 
@@ -46,6 +47,8 @@ class BoardFormat(StrEnum):
 
 def check_journeys(paths: list[Path], *, default_repo: str, prefer: str = "text") -> list[Problem]:
     """Parse each journey file and return all problems, in file order then line order."""
+    from journey.parser import load_journey
+
     problems: list[Problem] = []
     for path in paths:
         _, found = load_journey(path, default_repo=default_repo, prefer="url" if prefer == "url" else "text")
@@ -60,6 +63,9 @@ def build_status_board(
     now: datetime | None = None,
 ) -> Board:
     """The board of the configured journeys; issue states from the store unless `issues` is given."""
+    from journey.parser import load_journey
+    from journey.rollup import build_board
+
     journeys = [load_journey(path, default_repo=settings.github.repo) for path in settings.journey.paths]
     if issues is None:
         issues = _stored_issue_states(settings)
@@ -98,6 +104,7 @@ def check_command(
 
     Needs no settings, store or network (fit for the documentation repository's CI).
     """
+    from journey.render import problem_dict, problem_message
     from sync.cli_support import err_console, user_errors
 
     with user_errors():
@@ -136,6 +143,7 @@ def status_command(
     lang: Lang | None = typer.Option(None, help="Language of the board (default: SWC_LANGUAGE)."),
 ) -> None:
     """Show each journey step's status from the configured journeys and the stored issue states."""
+    from journey.render import render_board, render_text
     from sync.cli_support import console, err_console, settings_from, user_errors
 
     settings = settings_from(ctx)
