@@ -73,7 +73,7 @@ class CatalogueSettings(_Section):
     user: str | None = Field(None, description="Nextcloud user for HTTP Basic")
     password: SecretStr | None = Field(None, description="Nextcloud app password")
     page_size: int = Field(500, ge=1, le=5000, description="_limit per request")
-    concurrency: int = Field(8, ge=1, le=64, description="requests in flight at once, across all entity types")
+    concurrency: int = Field(8, ge=1, le=64, description="requests in flight at once (all entity types)")
     timeout: float = Field(30.0, gt=0, description="seconds per request")
     max_retries: int = Field(5, ge=0, le=20, description="retries per request")
     max_retry_seconds: float = Field(120.0, gt=0, description="total retry time per request")

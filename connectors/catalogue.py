@@ -323,17 +323,23 @@ class CatalogueClient:
         # A sliding window: at most `concurrency` pages are in flight or fetched-but-not-yet-consumed, so a
         # consumer slower than the network (the store) keeps memory flat instead of buffering every page.
 
-        async def one(number: int) -> tuple[int, Any, ConnectorError | None]:
+        # Bodies are handed over in `arrived`, not as task results: a finished task can sit in a reference
+        # cycle (asyncio's done-callbacks) until the garbage collector's next full pass, and would keep its
+        # page alive that long.
+        arrived: dict[int, Any] = {}
+
+        async def one(number: int) -> tuple[int, ConnectorError | None]:
             try:
                 params = {**FULL_ORDER, **paginator.params_for(number)}
-                return number, await self._get_list(state, params), None
+                arrived[number] = await self._get_list(state, params)
+                return number, None
             except _FATAL:
                 raise
             except ConnectorError as exc:
-                return number, None, exc
+                return number, exc
 
         waiting = iter(numbers)
-        pending: set[asyncio.Task[tuple[int, Any, ConnectorError | None]]] = set()
+        pending: set[asyncio.Task[tuple[int, ConnectorError | None]]] = set()
 
         def refill() -> None:
             while len(pending) < self.concurrency:
@@ -348,11 +354,11 @@ class CatalogueClient:
                 finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in sorted(finished, key=lambda t: t.result()[0] if not t.exception() else 0):
                     pending.discard(task)
-                    number, body, error = task.result()
+                    number, error = task.result()
                     if error is not None:
                         state.failed[number] = error
                         continue
-                    yield self._page(state, number, body)
+                    yield self._page(state, number, arrived.pop(number))
                 refill()
         finally:
             for task in pending:
