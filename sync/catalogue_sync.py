@@ -358,17 +358,6 @@ def prepare_page(run: _Run, entity: EntityType, page: _Page) -> PreparedPage:
     return prepared
 
 
-def save_page(run: _Run, entity: EntityType, records: Sequence[CatalogueRecord], stats: EntityStats) -> None:
-    """Upsert one page of records: insert new, update changed/restored, touch unchanged (batched)."""
-    save_prepared(run, prepare_page(run, entity, _PlainPage(records, ())), stats)
-
-
-@dataclass(frozen=True)
-class _PlainPage:
-    records: Sequence[CatalogueRecord]
-    skipped: Sequence[_Skipped]
-
-
 def save_prepared(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
     """Write a prepared page: insert new, update changed/restored, touch unchanged (batched)."""
     entity = page.entity

@@ -161,7 +161,7 @@ def updater(dialect: Dialect, table: sa.Table, keys: Sequence[str], *, key: str 
         return table.c.id if name == key else table.c[name]
 
     statement = sa.update(table).where(table.c.id == sa.bindparam(key))
-    return RowWriter(dialect, statement, [k for k in keys], column_of)
+    return RowWriter(dialect, statement, keys, column_of)
 
 
 def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:

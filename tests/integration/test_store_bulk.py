@@ -200,7 +200,7 @@ UPDATED = (0, 1, 3)  # row 2 is left alone
 
 
 def update_rows(table: sa.Table, prefix: str) -> list[dict[str, Any]]:
-    """What a later run writes over rows 0, 1 and 3 (as save_page does: new values, restored, re-stamped)."""
+    """What a later run writes over rows 0, 1 and 3 (like the sync: new values, restored, re-stamped)."""
     rows = []
     for n in UPDATED:
         if table is catalogue_version:
