@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -87,7 +88,14 @@ class ListingResult:
     total_smallest: int = 0  # the smallest `total` reported
     pages: int = 0  # pages received
     failed_pages: tuple[int, ...] = ()
-    ids: frozenset[str] = field(default=frozenset(), repr=False)  # every id seen, skipped ones included
+    # hash() of every id seen, skipped ones included: a 36-byte int instead of an 85-byte str per object
+    # (this set is the listing's largest allocation at scale). A collision can only undercount `seen`, so
+    # it errs toward "incomplete", which merely postpones deletions to the next run (new hash seed).
+    id_hashes: AbstractSet[int] = field(default=frozenset(), repr=False)
+
+    def saw(self, object_id: str) -> bool:
+        """Whether the listing saw this id (lowercase uuid), mapped or skipped."""
+        return hash(object_id) in self.id_hashes
 
 
 @dataclass
@@ -97,7 +105,7 @@ class _Listing:
     entity: EntityType
     mode: Literal["full", "incremental"]
     stats: RequestStats = field(default_factory=RequestStats)
-    ids: set[str] = field(default_factory=set)
+    id_hashes: set[int] = field(default_factory=set)  # see ListingResult.id_hashes
     totals: list[int] = field(default_factory=list)
     pages: int = 0
     max_pages: int = 0
@@ -106,19 +114,19 @@ class _Listing:
 
     def result(self) -> ListingResult:
         top = max(self.totals, default=0)
-        complete = self.finished and not self.failed and len(self.ids) >= top
+        complete = self.finished and not self.failed and len(self.id_hashes) >= top
         return ListingResult(
             entity=self.entity,
             mode=self.mode,
             complete=complete,
             total_reported=top,
-            seen=len(self.ids),
+            seen=len(self.id_hashes),
             requests=self.stats.requests,
             retries=self.stats.retries,
             total_smallest=min(self.totals, default=0),
             pages=self.pages,
             failed_pages=tuple(sorted(self.failed)),
-            ids=frozenset(self.ids),
+            id_hashes=self.id_hashes,  # shared, not copied: the listing is over
         )
 
 
@@ -434,8 +442,8 @@ class CatalogueClient:
             except RecordError as exc:
                 skipped.append(Skipped(exc.id, exc.reason))
                 if exc.id:
-                    state.ids.add(exc.id.lower())
+                    state.id_hashes.add(hash(exc.id.lower()))
                 continue
             records.append(record)
-            state.ids.add(record.id)
+            state.id_hashes.add(hash(record.id))
         return Page(state.entity, number, records, skipped, total)

@@ -213,6 +213,8 @@ ORGANISATION_TYPES = frozenset({"gemeente", "leverancier", "samenwerking", "comm
 
 def _uuid_or_none(text: str) -> str | None:
     """`text` as a canonical lower-case uuid, or None when it is not one."""
+    if _UUID_RE.fullmatch(text):  # already canonical: most values on the wire (a hot path)
+        return text
     low = text.strip().lower()
     if _UUID_RE.fullmatch(low):
         return low

@@ -38,6 +38,7 @@ import json
 import logging
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -138,6 +139,13 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             self.connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-connection (a sync cancelling its other requests after a 401, a
+        # killed process) is normal traffic for a server, not a fault to print a traceback for.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_all_connections(self) -> None:
         with self.connections_lock:

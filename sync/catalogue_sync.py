@@ -135,8 +135,8 @@ class CatalogueSource(Protocol):
 # --- content hash -----------------------------------------------------------------------------------------
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+_CONTAINERS = (dict, list)
+_EMPTY_TYPES = (str, list, dict)
 
 
 def _prune(value: Any) -> Any:
@@ -145,13 +145,14 @@ def _prune(value: Any) -> Any:
     if type(value) is dict:
         pruned = {}
         for key, item in value.items():
-            if type(item) is dict or type(item) is list:
+            if type(item) in _CONTAINERS:
                 item = _prune(item)
-            if not _is_empty(item):
-                pruned[key] = item
+            if item is None or (not item and type(item) in _EMPTY_TYPES):  # "", [], {}; not 0 or False
+                continue
+            pruned[key] = item
         return pruned
     if type(value) is list:
-        return [_prune(item) if type(item) is dict or type(item) is list else item for item in value]
+        return [_prune(item) if type(item) in _CONTAINERS else item for item in value]
     return value
 
 
@@ -285,9 +286,12 @@ class _Run:
 
     async def store(self, work: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Run `work(*args, **kwargs)` on the store's worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self.worker, functools.partial(work, *args, **kwargs)
-        )
+        return await self.submit(work, *args, **kwargs)
+
+    def submit(self, work: Callable[..., _T], *args: Any, **kwargs: Any) -> asyncio.Future[_T]:
+        """Queue `work` on the store's worker thread (after everything queued before); await it later."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self.worker, functools.partial(work, *args, **kwargs))
 
 
 def _row(entity: EntityType, record: CatalogueRecord, digest: str) -> dict[str, Any]:
@@ -540,20 +544,28 @@ async def sync_entity(
     since = await run.store(read_watermark, run.session, entity) if run.mode == "incremental" else None
     newest: datetime | None = None
     skipped: list[SkippedRecord] = []
+    saving: asyncio.Future[None] | None = None
+    received = 0  # objects listed so far (the stats count them once saved, a page later)
     async for page in client.fetch_pages(entity, since=since, overlap=overlap):
-        # The CPU work of a page is done here, on the event loop, while the worker thread writes the
-        # previous page (SQLite and psycopg release the GIL while they write); the connector keeps
-        # fetching the next pages meanwhile.
+        # A two-stage pipeline: this page's CPU work runs here, on the event loop, while the worker thread
+        # still writes the previous page (SQLite and psycopg release the GIL while they write); the
+        # connector keeps fetching meanwhile. The worker runs saves in submission order, so a page's id
+        # lookups see every earlier page. At most one save per type waits: memory stays flat.
         prepared = prepare_page(run, entity, page)
-        await run.store(_save_page_and_skipped, run, prepared, stats)
+        if saving is not None:
+            await saving
+        saving = run.submit(_save_page_and_skipped, run, prepared, stats)
         skipped.extend(
             SkippedRecord(entity, s.id, s.reason) for s in page.skipped[: REPORT_CAP - len(skipped)]
         )
         for record in page.records:
             if record.updated is not None and (newest is None or record.updated > newest):
                 newest = record.updated
+        received += len(page.records) + len(page.skipped)
         if progress:
-            progress(entity, stats.listed + stats.skipped, getattr(page, "total", None))
+            progress(entity, received, getattr(page, "total", None))
+    if saving is not None:
+        await saving
     listing = client.listing(entity)
     stats.requests = listing.requests
     if run.mode == "full":

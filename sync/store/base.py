@@ -105,7 +105,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the sync; a killed writer leaves no trace
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
+
+
+# Page cache per connection (SQLite's default is 2 MiB). A sync inserts into uuid indexes at random places;
+# with 2 MiB most of those index pages had to be re-read from the WAL for every page of records. Measured on
+# a scale-10 first sync (530k records, 1.2 GB database): 32 MiB cut system time 21 -> 15 s and wall time 8%,
+# for 31 MB more peak memory (the cache fills up at scale 1 as well, so the scale-10/scale-1 ratio drops).
+SQLITE_CACHE_KIB = 32 * 1024
 
 
 def open_store(url: str, *, upgrade: bool = True, schema: str | None = None) -> Store:

@@ -43,7 +43,9 @@ def _sqlite_timestamp(value: datetime | None) -> str | None:
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the store keeps aware UTC timestamps only")
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # SQLAlchemy's SQLite DATETIME text: "YYYY-MM-DD HH:MM:SS.ffffff"; slicing off "+00:00" is a third
+    # cheaper than replace(tzinfo=None) first (millions of calls per large run)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_json(value: Any) -> str:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.catalogue_models import ENTITY_TYPES
+from sync import catalogue_sync
 from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
 from sync.runs import SyncAborted, run_lock, utcnow
 from sync.store import Store, open_store
@@ -277,6 +278,38 @@ def test_failed_run_leaves_the_store_as_the_last_run_left_it(store: Store, catal
         and after.stats["organisation"].changed == 3
         and after.stats["package"].new == 1
     )
+
+
+@pytest.mark.parametrize("failing", [3, 6], ids=["middle-page", "last-page"])  # 40 usage, pages of 7
+def test_a_store_error_on_a_page_being_written_rolls_the_run_back(
+    store: Store, catalogue: FakeCatalogue, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    """Pages are written while the next one is prepared: a write that fails midway still fails the run."""
+    sync(store, FakeClient(catalogue))
+    before, versions = hashes(store), count(store, catalogue_version)
+    for oid in list(catalogue.objects["usage"])[:20]:
+        catalogue.update("usage", oid, status="Gepland")
+    saves: list[str] = []
+    real_save = catalogue_sync.save_prepared
+
+    def failing_save(run: Any, page: Any, stats: Any) -> None:
+        saves.append(page.entity)
+        if page.entity == "usage" and saves.count("usage") == failing:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+        real_save(run, page, stats)
+
+    monkeypatch.setattr(catalogue_sync, "save_prepared", failing_save)
+    with pytest.raises(sa.exc.OperationalError):  # not ours to word: the CLI reports store errors
+        sync(store, FakeClient(catalogue))
+    assert saves.count("usage") == failing  # the run stopped at the failing page
+    with store.sessions() as session:
+        status, error = session.execute(
+            sa.select(sync_run.c.status, sync_run.c.error).order_by(sync_run.c.id.desc()).limit(1)
+        ).one()
+    assert status == "failed" and "disk I/O error" in error
+    assert hashes(store) == before and count(store, catalogue_version) == versions
+    monkeypatch.setattr(catalogue_sync, "save_prepared", real_save)
+    assert sync(store, FakeClient(catalogue)).stats["usage"].changed == 20
 
 
 def test_a_run_left_running_is_marked_interrupted(store: Store, catalogue: FakeCatalogue) -> None:
