@@ -7,7 +7,8 @@ Our sync (`swc-beheer sync --full --json`, SQLite) and the peer (dlt's `rest_api
 virtualenv of its own under benchmarks/.venv-peer, made on first use) each run as a child process, so their
 peak RSS is their own (VmHWM, reported by each child: see benchmarks/peak.py). Prints wall time,
 records/s, requests, peak RSS, the
-round-trip lower bound (requests / concurrency x latency) and the ratios. Writes benchmarks/results/sync.json.
+round-trip lower bound (requests / concurrency x latency), the store floor (SQLite alone writing the rows
+our sync wrote: benchmarks/store_floor.py) and the ratios. Writes benchmarks/results/sync.json.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.store_floor import store_floor  # noqa: E402
+from sync.store.base import SQLITE_CACHE_KIB  # noqa: E402
+
 PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
 USER, PASSWORD = "bench", "bench-app-password"
 SCHEMAS = ["organisatie", "contactpersoon", "module", "gebruik", "koppeling"]
@@ -37,6 +43,7 @@ class Result:
     records: int
     requests: int
     peak_rss_mb: float
+    store_floor_s: float | None = None  # SQLite alone writing what this run wrote (benchmarks/store_floor.py)
 
     @property
     def rate(self) -> float:
@@ -85,9 +92,11 @@ def run_ours(url: str, scale: int, page_size: int, concurrency: int, state: obje
             "--json",
         ]
         wall, rss, stdout = _run_child(cmd, env)
+        requests = state.request_count  # type: ignore[attr-defined]
+        floor = store_floor(Path(tmp) / "bench.sqlite3", Path(tmp) / "floor.sqlite3", SQLITE_CACHE_KIB)
     report = json.loads(stdout)
     records = sum(int(stats["listed"]) for stats in report["stats"].values())
-    return Result("swc-beheer", scale, wall, records, state.request_count, rss)  # type: ignore[attr-defined]
+    return Result("swc-beheer", scale, wall, records, requests, rss, floor)
 
 
 def run_peer(url: str, scale: int, page_size: int, state: object) -> Result:
@@ -127,7 +136,6 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
     from sandbox.catalogue import CatalogueState, create_app
     from sandbox.datagen import generate
     from sandbox.faults import FaultPlan
@@ -155,6 +163,11 @@ def main() -> None:
                 f"{ours.peak_rss_mb:6.0f} MB  (bound {bound:.1f} s, {ours.wall / bound:.2f}x)",
                 flush=True,
             )
+            print(
+                f"  store floor: {ours.store_floor_s or 0:.1f} s = {(ours.store_floor_s or 0) / bound:.2f}x "
+                "the bound (SQLite alone writing the same rows, one thread)",
+                flush=True,
+            )
             if not args.skip_peer:
                 peer = run_peer(server.url, scale, args.page_size, state)
                 row["peer"] = asdict(peer)
@@ -174,23 +187,23 @@ def main() -> None:
 def _print_table(rows: list[dict[str, object]], latency: float) -> None:
     print(
         "\n| scale | who | wall s | records/s | requests | peak RSS MB "
-        f"| bound s ({latency:.0f} ms) | ratio |"
+        f"| bound s ({latency:.0f} ms) | store floor s | ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         ours = row["ours"]
         assert isinstance(ours, dict)
         print(
             f"| {row['scale']} | swc-beheer | {ours['wall']:.1f} | {ours['records'] / ours['wall']:.0f} | "
             f"{ours['requests']} | {ours['peak_rss_mb']:.0f} | {row['bound_s']:.1f} | "
-            f"{row['ours_vs_bound']:.2f}x bound |"
+            f"{ours['store_floor_s']:.1f} | {row['ours_vs_bound']:.2f}x bound |"
         )
         peer = row.get("peer")
         if isinstance(peer, dict):
             print(
                 f"| {row['scale']} | dlt rest_api | {peer['wall']:.1f} | "
                 f"{peer['records'] / peer['wall']:.0f} | {peer['requests']} | {peer['peak_rss_mb']:.0f} | "
-                f"| ours {row['speedup_vs_peer']:.1f}x faster |"
+                f"| | ours {row['speedup_vs_peer']:.1f}x faster |"
             )
     if len(rows) >= 2:
         first, last = rows[0]["ours"], rows[-1]["ours"]
