@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,16 @@ from sync.store.base import store_errors
 __all__ = ["Daemon", "JobStatus", "JobSpec", "build_jobs"]
 
 log = logging.getLogger("swc.daemon")
+
+
+class _HealthServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a probe that hangs up early is routine; anything else goes to the log, not bare to stderr
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("health client %s hung up: %s", client_address, error)
+        else:
+            log.error("health endpoint failed for %s", client_address, exc_info=True)
 
 
 @dataclass
@@ -64,7 +75,7 @@ class Daemon:
 
     def start(self, *, run_now: bool = True) -> None:
         # Bind the health port first: if it is taken, nothing has been scheduled or run yet.
-        self._http = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        self._http = _HealthServer((self.host, self.port), _handler_for(self))
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         threading.Thread(target=self._http.serve_forever, name="swc-health", daemon=True).start()

@@ -143,3 +143,27 @@ def test_jobs_run_one_at_a_time_in_order() -> None:
     finally:
         daemon.stop()
     assert overlaps == [] and order == names
+
+
+def test_a_probe_hanging_up_is_logged_quietly_not_printed(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+    import struct
+
+    daemon = Daemon([JobSpec("sync:catalogue", 3600, lambda: ("success", "ran"))], port=0)
+    daemon.start(run_now=False)
+    try:
+        with caplog.at_level("DEBUG", logger="swc.daemon"):
+            probe = socket.create_connection(("127.0.0.1", daemon.port))
+            probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: swc\r\n")  # headers never finished
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            probe.close()  # reset
+            deadline = time.monotonic() + 5
+            while "hung up" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.02)
+        assert "hung up" in caplog.text
+        assert httpx.get(f"http://127.0.0.1:{daemon.port}/healthz", timeout=5).status_code == 200
+    finally:
+        daemon.stop()
+    assert "Traceback" not in capfd.readouterr().err
