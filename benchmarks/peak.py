@@ -21,12 +21,13 @@ def vm_hwm_mb() -> float:
     return 0.0
 
 
-def _report() -> None:
+def report_peak() -> None:
+    """Write this process's peak RSS as the JSON line benchmarks/sync.py looks for on stderr."""
     sys.stderr.write("\n" + json.dumps({"peak_rss_mb": round(vm_hwm_mb(), 1)}) + "\n")
 
 
 def main() -> None:
-    atexit.register(_report)
+    atexit.register(report_peak)
     program, *args = sys.argv[1:]
     sys.argv = [program, *args]
     if program == "swc-beheer":

@@ -59,16 +59,10 @@ def main() -> None:
     counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
     records = sum(v for k, v in counts.items() if k in schemas)
     print(json.dumps({"records": records, "wall": wall, "loads": len(info.loads_ids)}))
-    sys.stderr.write("\n" + json.dumps({"peak_rss_mb": round(_vm_hwm_mb(), 1)}) + "\n")
+    # run as a script from benchmarks/, in the peer's own virtualenv: peak.py (stdlib only) is importable
+    from peak import report_peak
 
-
-def _vm_hwm_mb() -> float:
-    """This process's own peak RSS (VmHWM; exec resets it, unlike ru_maxrss)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    report_peak()
 
 
 if __name__ == "__main__":
