@@ -3,8 +3,9 @@
 Life cycle of a run (see sync.catalogue_sync for the data part):
 
 1. `run_lock(store)` takes the lock or raises SyncAborted. PostgreSQL: a session advisory lock on a
-   dedicated connection (released by the server if the process dies). SQLite: a `sync_lock` row naming
-   pid, host and process start time; a row whose process is gone (killed) is taken over.
+   dedicated connection (released by the server if the process dies), keyed by lock name and schema.
+   SQLite: a `sync_lock` row naming pid, host and process start time; a row whose process is gone
+   (killed) is taken over.
 2. `start_run` (own committed transaction): rows still "running" belong to dead processes (we hold the
    lock) and become "interrupted"; then a new row with status "running".
 3. The data transaction ends with `finish_run` inside it, so data and final status commit together.
@@ -13,9 +14,9 @@ Life cycle of a run (see sync.catalogue_sync for the data part):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -73,8 +74,15 @@ def _holder_alive(pid: int, host: str, started: float | None) -> bool:
     return started is None or abs(actual - started) < 1.0
 
 
-def _advisory_key(name: str) -> int:
-    return zlib.crc32(f"swc-beheer:{name}".encode()) & 0x7FFFFFFF
+def _advisory_key(name: str, schema: str) -> int:
+    """The advisory lock key of lock `name` for the store in `schema`.
+
+    Advisory locks are database-wide, so the schema is part of the key: two stores in two schemas of one
+    database (one per environment, say) sync independently. 64 bits of blake2b: a collision between two
+    schemas' keys is not a practical concern.
+    """
+    digest = hashlib.blake2b(f"swc-beheer:{schema}:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @contextmanager
@@ -90,8 +98,9 @@ def run_lock(store: Store, name: str = "catalogue") -> Iterator[None]:
 
 @contextmanager
 def _advisory_lock(store: Store, name: str) -> Iterator[None]:
-    key = _advisory_key(name)
     with store.engine.connect() as conn:
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        key = _advisory_key(name, str(schema))
         got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one()
         conn.commit()
         if not got:

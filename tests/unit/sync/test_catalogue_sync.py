@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -335,6 +336,34 @@ def test_second_concurrent_run_is_aborted(store: Store, catalogue: FakeCatalogue
             sync(store, FakeClient(catalogue))
     assert "Another catalogue sync" in info.value.message
     assert sync(store, FakeClient(catalogue)).status == "success"  # the lock was released
+
+
+def test_postgresql_stores_in_two_schemas_sync_independently(pg_url: str, catalogue: FakeCatalogue) -> None:
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    other_schema = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{other_schema}"')
+    first, second = open_store(pg_url), open_store(pg_url.rsplit("%3D", 1)[0] + f"%3D{other_schema}")
+    try:
+        with run_lock(first, "catalogue"):
+            # the other schema's store is not blocked by this one's lock...
+            assert sync(second, FakeClient(catalogue)).status == "success"
+            # ...while a second store on the same schema still is
+            same = open_store(pg_url)
+            try:
+                with pytest.raises(SyncAborted):
+                    sync(same, FakeClient(catalogue))
+            finally:
+                same.close()
+    finally:
+        first.close()
+        second.close()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{other_schema}" CASCADE')
 
 
 def test_progress_reports_each_entity(store: Store, catalogue: FakeCatalogue) -> None:
