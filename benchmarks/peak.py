@@ -1,6 +1,7 @@
 """Run a console entry point and report this process's own peak RSS (VmHWM) on stderr at exit.
 
     python -m benchmarks.peak swc-beheer sync --full --json
+    python -m benchmarks.peak lean-mirror BASE_URL USER PASSWORD ...   (benchmarks/lean_mirror.py)
 
 `ru_maxrss` from wait4 is not usable here: Linux carries the parent's peak over fork+exec, so a child of a
 benchmark that holds a large dataset would report the parent's memory. VmHWM is reset by exec.
@@ -34,6 +35,10 @@ def main() -> None:
         from sync.cli import main as entry
 
         entry()
+    elif program == "lean-mirror":
+        from benchmarks.lean_mirror import main as mirror
+
+        mirror()
     else:
         raise SystemExit(f"unknown program {program!r}")
 
