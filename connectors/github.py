@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import requests
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, GithubIntegration
 from urllib3.util.retry import Retry
 
 from connectors.errors import (
@@ -283,8 +283,12 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         on_close: Callable[[], None] | None = None,
+        app_auth: Auth.AppAuth | None = None,
     ) -> None:
         self._github = github
+        self._app_auth = (
+            app_auth  # GitHub App credentials: the App is asked for its own name (see _own_login)
+        )
         self.max_wait_seconds = max_wait_seconds
         self.batch_size = max(1, min(100, batch_size))
         self.conditional_max = conditional_max
@@ -320,9 +324,10 @@ class GitHubClient:
             respect_retry_after_header=False,
             raise_on_status=False,
         )
+        auth, app_auth = _auth(token, app_id, private_key, installation_id)
         github = Github(
             base_url=base_url.rstrip("/"),
-            auth=_auth(token, app_id, private_key, installation_id),
+            auth=auth,
             timeout=int(max(1, timeout)),
             per_page=100,
             retry=retry,
@@ -336,6 +341,7 @@ class GitHubClient:
             batch_size=batch_size,
             conditional_max=conditional_max,
             on_close=on_close,
+            app_auth=app_auth,
         )
 
     def __repr__(self) -> str:
@@ -612,7 +618,7 @@ class GitHubClient:
         tag = f"<!-- {marker} -->"
         full = _dashboard_body(tag, body)
         with _map_errors(f"/repos/{repo}"):
-            login = self._github.get_user().login
+            login = self._own_login()
             repository = self._github.get_repo(repo)  # lazy: no request
             mine = list(repository.get_issues(state="all", creator=login))  # type: ignore[arg-type]  # str works
             existing = next((i for i in mine if tag in (i.body or "")), None) or next(
@@ -626,6 +632,20 @@ class GitHubClient:
             existing.edit(title=title, body=full)
             return DashboardResult("updated", existing.number, existing.html_url)
 
+    def _own_login(self) -> str:
+        """The login our issues are created under: the token's user, or "<app slug>[bot]" for an App.
+
+        An installation token may not read `GET /user` (403 "Resource not accessible by integration"); the
+        App itself, authenticated by its JWT, may read `GET /app`.
+        """
+        if self._app_auth is None:
+            return str(self._github.get_user().login)
+        integration = GithubIntegration(**{**self._github.requester.kwargs, "auth": self._app_auth})
+        try:
+            return f"{integration.get_app().slug}[bot]"
+        finally:
+            integration.close()
+
 
 def _dashboard_body(tag: str, body: str) -> str:
     full = f"{tag}\n{body}"
@@ -637,18 +657,20 @@ def _dashboard_body(tag: str, body: str) -> str:
 
 def _auth(
     token: str | None, app_id: int | None, private_key: str | None, installation_id: int | None
-) -> Auth.Auth | None:
+) -> tuple[Auth.Auth | None, Auth.AppAuth | None]:
+    """The requests' auth, and the App's own (JWT) auth when the credentials are a GitHub App's."""
     if token:
-        return Auth.Token(token)
+        return Auth.Token(token), None
     if app_id and private_key and installation_id:
-        return Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
+        app = Auth.AppAuth(app_id, private_key)
+        return app.get_installation_auth(installation_id), app
     if app_id or private_key or installation_id:
         raise AuthFailed(
             "GitHub App authentication needs app id, private key and installation id",
             service=SERVICE,
             hint="set SWC_GITHUB__APP_ID, SWC_GITHUB__APP_PRIVATE_KEY and SWC_GITHUB__APP_INSTALLATION_ID",
         )
-    return None
+    return None, None
 
 
 def _auth_failed(status: int, url: str) -> AuthFailed:

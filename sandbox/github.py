@@ -12,7 +12,12 @@ Behaviour copied from GitHub (see the project's GitHub API reference):
 - a transferred issue answers 301 with Location, its sub-resources 404; a deleted one 410;
 - GraphQL: aliased `repository(owner, name) { alias: issue(number) {...} }` batches, cost about
   (connection requests)/100 with a minimum of 1, partial data plus `errors` (NOT_FOUND with a path);
-  a transferred issue comes back with its new repository; over budget: 200 with a RATE_LIMITED error.
+  a transferred issue comes back with its new repository; over budget: 200 with a RATE_LIMITED error;
+- GitHub Apps (`apps=[AppRegistration(...)]`): `GET /app` and `POST /app/installations/{id}/access_tokens`
+  take an RS256 JWT signed with the App's key (checked against its public key: signature, `iss`, `exp` in
+  the future and at most 10 minutes ahead, `iat` not in the future) and hand out installation tokens that
+  expire (one hour by default); such a token gets 403 "Resource not accessible by integration" on
+  `GET /user`, and issues it creates are authored by `<slug>[bot]`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +44,7 @@ __all__ = [
     "SandboxIssue",
     "SandboxComment",
     "SandboxPull",
+    "AppRegistration",
     "Counters",
     "GitHubState",
     "GitHubApp",
@@ -57,6 +63,15 @@ USER = {"login": "swc-sandbox", "id": 1, "type": "User"}
 PRIMARY_MESSAGE = (
     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
     "please include the request ID 0000:0000."
+)
+INTEGRATION_MESSAGE = "Resource not accessible by integration"
+USER_DOCS = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+EXPIRED_JWT_MESSAGE = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the "
+    "assertion expires"
+)
+IAT_MESSAGE = (
+    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
 )
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
@@ -83,6 +98,21 @@ class SandboxPull:
     repo: str
     state: str  # OPEN | CLOSED | MERGED
     merged: bool
+
+
+@dataclass(frozen=True)
+class AppRegistration:
+    """A GitHub App installed on the sandbox: its id, slug, public key (PEM) and one installation."""
+
+    app_id: int
+    public_key_pem: str
+    installation_id: int
+    slug: str = "swc-beheer-sandbox"
+    token_lifetime: float = 3600.0  # GitHub: an installation token lives one hour
+
+    @property
+    def bot_login(self) -> str:
+        return f"{self.slug}[bot]"
 
 
 @dataclass
@@ -412,9 +442,12 @@ class GitHubApp:
         secondary_after: int | None = None,
         secondary_retry_after: float = 1.0,
         project_scope: bool = True,
+        apps: Sequence[AppRegistration] = (),
     ) -> None:
         self.state = state
         self.token = token
+        self.apps = {app.installation_id: app for app in apps}
+        self.installation_tokens: dict[str, tuple[float, AppRegistration]] = {}  # token -> (expiry, app)
         self.project_scope = project_scope  # False: a classic token without read:project
         self.core = _Budget(rate_limit)
         self.graphql_budget = _Budget(graphql_points)
@@ -456,7 +489,10 @@ class GitHubApp:
         self.core.roll(now)
         self.graphql_budget.roll(now)
         self.counters.requests += 1
-        if not self._authorised(headers):
+        if path == "/app" or path.startswith("/app/"):
+            return self._finish(self._as_app(method, path, headers, now))
+        caller = self._caller(headers, now)
+        if caller is None:
             return self._finish(
                 Reply(401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}, cost=0)
             )
@@ -468,15 +504,83 @@ class GitHubApp:
         if self.core.remaining <= 0 and path != "/rate_limit":
             self.counters.primary_limited += 1
             return self._finish(Reply(403, {"message": PRIMARY_MESSAGE, "documentation_url": DOCS}, cost=0))
-        reply = self._rest(method, path, query, body, base)
+        reply = self._rest(method, path, query, body, base, caller)
         return self._finish(self._conditional(reply, headers, method))
 
-    def _authorised(self, headers: dict[str, str]) -> bool:
+    def _caller(self, headers: dict[str, str], now: float) -> str | AppRegistration | None:
+        """Who is calling: "user" (the token), an App (a live installation token), or None (rejected)."""
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        if scheme.lower() in ("token", "bearer") and given in self.installation_tokens:
+            expires, app = self.installation_tokens[given]
+            return app if now < expires else None  # GitHub: an expired installation token is bad credentials
         if self.token is None:
-            return True
-        value = headers.get("authorization", "")
-        scheme, _, given = value.partition(" ")
-        return scheme.lower() in ("token", "bearer") and given == self.token
+            return "user"
+        return "user" if scheme.lower() in ("token", "bearer") and given == self.token else None
+
+    # -- GitHub App: JWT-authenticated /app endpoints -------------------------------------------------
+    def _as_app(self, method: str, path: str, headers: dict[str, str], now: float) -> Reply:
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        app, problem = (
+            self._verify_jwt(given, now)
+            if scheme.lower() == "bearer" and self.apps
+            else (None, "A JSON web token could not be decoded")
+        )
+        if app is None:
+            return Reply(401, {"message": problem, "documentation_url": DOCS}, cost=0)
+        if path == "/app" and method == "GET":
+            owner = _user("VNG-Realisatie", "Organization")
+            return Reply(200, {"id": app.app_id, "slug": app.slug, "name": app.slug, "owner": owner}, cost=0)
+        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)
+        if match and method == "POST":
+            installation = self.apps.get(int(match.group(1)))
+            if installation is None or installation.app_id != app.app_id:
+                return Reply(404, {"message": "Not Found", "documentation_url": DOCS}, cost=0)
+            return self._installation_token(installation, now)
+        return Reply(404, {"message": "Not Found", "documentation_url": DOCS}, cost=0)
+
+    def _installation_token(self, app: AppRegistration, now: float) -> Reply:
+        serial = f"{app.installation_id}:{now}:{len(self.installation_tokens)}"
+        token = "ghs_" + hashlib.sha256(serial.encode()).hexdigest()[:36]
+        expires = now + app.token_lifetime
+        self.installation_tokens[token] = (expires, app)
+        self.counters.routes["POST /app/installations/{id}/access_tokens"] += 1
+        body = {
+            "token": token,
+            "expires_at": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "permissions": {"issues": "write", "metadata": "read"},
+            "repository_selection": "all",
+        }
+        return Reply(201, body, cost=0)
+
+    def _verify_jwt(self, token: str, now: float) -> tuple[AppRegistration | None, str]:
+        """The App whose key signed `token`, checked as GitHub does; or None and GitHub's message."""
+        import jwt  # PyJWT (with cryptography): a dependency of PyGithub as well
+
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            issuer = int(str(claims.get("iss")))
+        except (jwt.InvalidTokenError, ValueError):
+            return None, "A JSON web token could not be decoded"
+        app = next((a for a in self.apps.values() if a.app_id == issuer), None)
+        if app is None:
+            return None, "Integration not found"  # GitHub's answer for an unknown `iss`
+        try:
+            claims = jwt.decode(
+                token,
+                app.public_key_pem,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"]},
+                leeway=0,
+            )
+        except jwt.ExpiredSignatureError:
+            return None, EXPIRED_JWT_MESSAGE
+        except jwt.ImmatureSignatureError:
+            return None, IAT_MESSAGE
+        except jwt.InvalidTokenError:
+            return None, "A JSON web token could not be decoded"
+        if float(claims["exp"]) - now > 600:
+            return None, "'Expiration time' claim ('exp') is too far in the future"
+        return app, ""
 
     def _secondary(self, now: float) -> Reply | None:
         if self.secondary_after is None:
@@ -523,12 +627,20 @@ class GitHubApp:
         return reply
 
     # -- REST ---------------------------------------------------------------------------------------
-    def _rest(self, method: str, path: str, query: dict[str, str], body: bytes, base: str) -> Reply:
+    def _rest(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: bytes,
+        base: str,
+        caller: str | AppRegistration = "user",
+    ) -> Reply:
         for pattern, verb, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and verb == method:
                 self.counters.routes[f"{verb} {pattern}"] += 1
-                result: Reply = handler(*match.groups(), query=query, body=body, base=base)
+                result: Reply = handler(*match.groups(), query=query, body=body, base=base, caller=caller)
                 return result
         return _not_found()
 
@@ -536,7 +648,7 @@ class GitHubApp:
         repo = r"/repos/([^/]+/[^/]+)"
         return [
             ("/rate_limit", "GET", self._rate_limit),
-            ("/user", "GET", lambda **_: Reply(200, dict(USER))),
+            ("/user", "GET", self._get_user),
             (repo, "GET", self._get_repo),
             (repo + r"/issues", "GET", self._list_issues),
             (repo + r"/issues", "POST", self._create_issue),
@@ -544,6 +656,13 @@ class GitHubApp:
             (repo + r"/issues/(\d+)", "PATCH", self._edit_issue),
             (repo + r"/issues/(\d+)/comments", "GET", self._list_comments),
         ]
+
+    def _get_user(self, *, caller: str | AppRegistration, **_: Any) -> Reply:
+        if isinstance(caller, AppRegistration):  # an installation token is not a user
+            return Reply(
+                403, {"message": INTEGRATION_MESSAGE, "documentation_url": USER_DOCS, "status": "403"}
+            )
+        return Reply(200, dict(USER))
 
     def _rate_limit(self, **_: Any) -> Reply:
         core = {
@@ -616,7 +735,9 @@ class GitHubApp:
         items = [_comment_json(c, issue, base) for c in issue.comments]
         return _page(items, query, f"{base}/repos/{full_name}/issues/{number}/comments")
 
-    def _create_issue(self, full_name: str, *, body: bytes, base: str, **_: Any) -> Reply:
+    def _create_issue(
+        self, full_name: str, *, body: bytes, base: str, caller: str | AppRegistration = "user", **_: Any
+    ) -> Reply:
         data = _json_body(body)
         if not isinstance(data, dict) or not data.get("title"):
             return Reply(
@@ -629,7 +750,10 @@ class GitHubApp:
         if self.state.repo(full_name) is None:
             return _not_found()
         issue = self.state.add_issue(
-            full_name, str(data["title"]), author=str(USER["login"]), body=str(data.get("body") or "")
+            full_name,
+            str(data["title"]),
+            author=caller.bot_login if isinstance(caller, AppRegistration) else str(USER["login"]),
+            body=str(data.get("body") or ""),
         )
         issue.labels, issue.assignees, issue.comments, issue.milestone = (
             list(data.get("labels") or []),
@@ -773,7 +897,7 @@ def _issue_json(issue: SandboxIssue, base: str, done: int = 0) -> dict[str, Any]
         "node_id": f"I_{issue.id}",
         "number": issue.number,
         "title": issue.title,
-        "user": _user(issue.author),
+        "user": _user(issue.author, "Bot" if issue.author.endswith("[bot]") else "User"),
         "labels": [{"name": name, "color": "ededed"} for name in issue.labels],
         "state": issue.state,
         "state_reason": issue.state_reason,
@@ -988,6 +1112,7 @@ def create_app(
     secondary_after: int | None = None,
     secondary_retry_after: float = 1.0,
     project_scope: bool = True,
+    apps: Sequence[AppRegistration] = (),
 ) -> GitHubApp:
     """A GitHub emulator over `state`; `token=None` accepts any (or no) credentials.
 
@@ -1002,4 +1127,5 @@ def create_app(
         secondary_after=secondary_after,
         secondary_retry_after=secondary_retry_after,
         project_scope=project_scope,
+        apps=apps,
     )
