@@ -95,6 +95,14 @@ def _ensure_peer() -> Path:
     return python
 
 
+def _result(
+    who: str, scale: int, child: ChildRun, records: int, requests: int, floor: float | None = None
+) -> Result:
+    return Result(
+        who, scale, child.wall, records, requests, child.peak_rss_mb, floor, child.cpu_s, child.sandbox_cpu_s
+    )
+
+
 def run_ours(url: str, scale: int, page_size: int, concurrency: int, state: object) -> Result:
     state.reset_counters()  # type: ignore[attr-defined]
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,17 +129,7 @@ def run_ours(url: str, scale: int, page_size: int, concurrency: int, state: obje
         floor = store_floor(Path(tmp) / "bench.sqlite3", Path(tmp) / "floor.sqlite3", SQLITE_CACHE_KIB)
     report = json.loads(child.stdout)
     records = sum(int(stats["listed"]) for stats in report["stats"].values())
-    return Result(
-        "swc-beheer",
-        scale,
-        child.wall,
-        records,
-        requests,
-        child.peak_rss_mb,
-        floor,
-        child.cpu_s,
-        child.sandbox_cpu_s,
-    )
+    return _result("swc-beheer", scale, child, records, requests, floor)
 
 
 def run_lean(url: str, scale: int, page_size: int, concurrency: int, state: object) -> Result:
@@ -154,17 +152,7 @@ def run_lean(url: str, scale: int, page_size: int, concurrency: int, state: obje
         ]
         child = _run_child(cmd, dict(os.environ))
     out = json.loads(child.stdout.strip().splitlines()[-1])
-    return Result(
-        "lean mirror",
-        scale,
-        child.wall,
-        int(out["records"]),
-        state.request_count,  # type: ignore[attr-defined]
-        child.peak_rss_mb,
-        None,
-        child.cpu_s,
-        child.sandbox_cpu_s,
-    )
+    return _result("lean mirror", scale, child, int(out["records"]), state.request_count)  # type: ignore[attr-defined]
 
 
 def run_peer(url: str, scale: int, page_size: int, state: object) -> Result:
@@ -184,17 +172,7 @@ def run_peer(url: str, scale: int, page_size: int, state: object) -> Result:
     env["RUNTIME__LOG_LEVEL"] = "WARNING"
     child = _run_child(cmd, env)
     peer = json.loads(child.stdout.strip().splitlines()[-1])
-    return Result(
-        "dlt rest_api",
-        scale,
-        child.wall,
-        int(peer["records"]),
-        state.request_count,  # type: ignore[attr-defined]
-        child.peak_rss_mb,
-        None,
-        child.cpu_s,
-        child.sandbox_cpu_s,
-    )
+    return _result("dlt rest_api", scale, child, int(peer["records"]), state.request_count)  # type: ignore[attr-defined]
 
 
 def main() -> None:
