@@ -35,7 +35,7 @@ from journey.errors import JourneyParseError
 from journey.messages import text as message_text
 from journey.models import PROBLEM_SEVERITY, IssueRef, Journey, Phase, Problem, ProblemCode, Step
 
-__all__ = ["parse_journey", "load_journey", "Prefer"]
+__all__ = ["parse_journey", "load_journey", "check_journeys", "Prefer"]
 
 Prefer = Literal["text", "url"]
 
@@ -682,3 +682,11 @@ def load_journey(
             f"Journey document {location} cannot be read: {exc.strerror or exc}", path=location
         ) from exc
     return parse_journey(text, location, default_repo=default_repo, prefer=prefer)
+
+
+def check_journeys(paths: list[Path], *, default_repo: str, prefer: Prefer = "text") -> list[Problem]:
+    """Parse each journey file and return all problems, in file order then line order."""
+    problems: list[Problem] = []
+    for path in paths:
+        problems.extend(load_journey(path, default_repo=default_repo, prefer=prefer)[1])
+    return problems

@@ -32,7 +32,9 @@ __all__ = [
     "PublishReport",
     "RefreshReport",
     "StepChange",
+    "board_for",
     "build_github_client",
+    "build_status_board",
     "changes_since",
     "issue_keys",
     "load_issue_states",
@@ -44,7 +46,6 @@ __all__ = [
     "refresh_journeys",
     "save_issues",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,43 @@ def load_journeys(settings: Settings) -> list[tuple[Journey, list[Any]]]:
     return [load_journey(path, default_repo=settings.github.repo) for path in settings.journey.paths]
 
 
+def board_for(
+    settings: Settings,
+    journeys: list[tuple[Journey, list[Any]]],
+    issues: Mapping[IssueKey, IssueInfo],
+    now: datetime,
+) -> Board:
+    """The status board of `journeys` with these issue states, by the journey settings."""
+    from journey.rollup import build_board
+
+    return build_board(
+        journeys,
+        issues,
+        now=now,
+        blocked_label=settings.journey.blocked_label,
+        stale_days=settings.journey.stale_days,
+        default_repo=settings.github.repo,
+    )
+
+
+def build_status_board(
+    settings: Settings,
+    *,
+    issues: Mapping[IssueKey, IssueInfo] | None = None,
+    now: datetime | None = None,
+) -> Board:
+    """The board of the configured journeys; issue states from the store unless `issues` is given."""
+    if issues is None:
+        from sync.store.base import open_store
+
+        store = open_store(settings.store.url)
+        try:
+            issues = load_issue_states(store)
+        finally:
+            store.close()
+    return board_for(settings, load_journeys(settings), issues, now or datetime.now(UTC))
+
+
 async def run_publish(
     settings: Settings,
     *,
@@ -363,7 +401,6 @@ async def run_publish(
     if not explicit and not settings.journey.publish_dashboard:
         return PublishReport(action="skipped")
     from journey.render import render_markdown
-    from journey.rollup import build_board
     from sync.store.base import open_store
 
     moment = now or datetime.now(UTC)
@@ -380,14 +417,7 @@ async def run_publish(
         refresh = None
         if github is not None and not dry_run:
             refresh = await refresh_journeys(store, github, [j for j, _ in journeys], now=moment)
-        board = build_board(
-            journeys,
-            load_issue_states(store),
-            now=moment,
-            blocked_label=settings.journey.blocked_label,
-            stale_days=settings.journey.stale_days,
-            default_repo=settings.github.repo,
-        )
+        board = board_for(settings, journeys, load_issue_states(store), moment)
         body = render_markdown(board, settings.language, max_chars=MAX_BODY - len(DASHBOARD_MARKER) - 10)
         if dry_run or github is None:
             return PublishReport(action="dry_run", chars=len(body), body=body)
@@ -417,11 +447,13 @@ class JourneyRunReport:
 
 
 async def run_journey_refresh(
-    settings: Settings, *, store: Store | None = None, client: GitHubClient | None = None,
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    client: GitHubClient | None = None,
     now: datetime | None = None,
 ) -> JourneyRunReport:
     """Refresh the issues of the configured journeys, then store each step's status and its changes."""
-    from journey.rollup import build_board
     from sync.store.base import open_store
 
     moment = now or datetime.now(UTC)
@@ -436,14 +468,7 @@ async def run_journey_refresh(
         raise
     try:
         refresh = await refresh_journeys(db, github, [j for j, _ in journeys], now=moment)
-        board = build_board(
-            journeys,
-            load_issue_states(db),
-            now=moment,
-            blocked_label=settings.journey.blocked_label,
-            stale_days=settings.journey.stale_days,
-            default_repo=settings.github.repo,
-        )
+        board = board_for(settings, journeys, load_issue_states(db), moment)
         steps = record_step_statuses(db, board, now=moment)
         return JourneyRunReport(refresh=refresh, step_changes=steps, board=board)
     finally:

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from config import Settings
 from journey.messages import text
 
-if TYPE_CHECKING:  # the journey modules load when a journey command runs, not with every command
-    from connectors.github_models import IssueInfo, IssueKey
-    from journey.models import Problem
-    from journey.rollup import Board
-
-__all__ = ["register", "check_journeys", "build_status_board", "journey_app"]
+__all__ = ["register", "journey_app"]
 
 DEFAULT_REPO = "VNG-Realisatie/Softwarecatalogus"
 
@@ -45,51 +36,6 @@ class BoardFormat(StrEnum):
     json = "json"
 
 
-def check_journeys(paths: list[Path], *, default_repo: str, prefer: str = "text") -> list[Problem]:
-    """Parse each journey file and return all problems, in file order then line order."""
-    from journey.parser import load_journey
-
-    problems: list[Problem] = []
-    for path in paths:
-        _, found = load_journey(path, default_repo=default_repo, prefer="url" if prefer == "url" else "text")
-        problems.extend(found)
-    return problems
-
-
-def build_status_board(
-    settings: Settings,
-    *,
-    issues: Mapping[IssueKey, IssueInfo] | None = None,
-    now: datetime | None = None,
-) -> Board:
-    """The board of the configured journeys; issue states from the store unless `issues` is given."""
-    from journey.parser import load_journey
-    from journey.rollup import build_board
-
-    journeys = [load_journey(path, default_repo=settings.github.repo) for path in settings.journey.paths]
-    if issues is None:
-        issues = _stored_issue_states(settings)
-    return build_board(
-        journeys,
-        issues,
-        now=now or datetime.now(UTC),
-        blocked_label=settings.journey.blocked_label,
-        stale_days=settings.journey.stale_days,
-        default_repo=settings.github.repo,
-    )
-
-
-def _stored_issue_states(settings: Settings) -> dict[IssueKey, IssueInfo]:
-    from sync.journey_sync import load_issue_states
-    from sync.store.base import open_store
-
-    store = open_store(settings.store.url)
-    try:
-        return load_issue_states(store)
-    finally:
-        store.close()
-
-
 @journey_app.command("check")
 def check_command(
     files: list[Path] = typer.Argument(..., help="Journey documents (Markdown) to check.", metavar="FILE..."),
@@ -104,6 +50,7 @@ def check_command(
 
     Needs no settings, store or network (fit for the documentation repository's CI).
     """
+    from journey.parser import check_journeys
     from journey.render import problem_dict, problem_message
     from sync.cli_support import err_console, user_errors
 
@@ -145,6 +92,7 @@ def status_command(
     """Show each journey step's status from the configured journeys and the stored issue states."""
     from journey.render import render_board, render_text
     from sync.cli_support import console, err_console, settings_from, user_errors
+    from sync.journey_sync import build_status_board
 
     settings = settings_from(ctx)
     language = lang.value if lang is not None else settings.language
@@ -182,9 +130,16 @@ def refresh_command(
         report = asyncio.run(run_journey_refresh(settings))
     refresh = report.refresh
     console.print(
-        t("journey.refresh.summary", language, keys=refresh.keys, requests=refresh.requests,
-          points=refresh.rate_points_used, strategy=refresh.strategy, changes=len(refresh.changes),
-          steps=len(report.step_changes)),
+        t(
+            "journey.refresh.summary",
+            language,
+            keys=refresh.keys,
+            requests=refresh.requests,
+            points=refresh.rate_points_used,
+            strategy=refresh.strategy,
+            changes=len(refresh.changes),
+            steps=len(report.step_changes),
+        ),
         highlight=False,
     )
     if refresh.deferred:

@@ -17,19 +17,9 @@ from config import Settings
 from sync.cli_support import console, settings_from, user_errors
 from sync.i18n import t
 
-__all__ = ["register", "catalogue_links"]
+__all__ = ["register"]
 
 FORMAT_HELP = "Report format: md, html, csv, xlsx or json."
-
-
-def catalogue_links(settings: Settings) -> Any:
-    """Link builder for evidence (None for the embedded sandbox, whose URL is not stable)."""
-    from sync.reconcile import CatalogueLinks
-
-    cat = settings.catalogue
-    if cat.is_sandbox:
-        return None
-    return CatalogueLinks(cat.base_url, cat.api_prefix, cat.register_slug, dict(cat.schemas))
 
 
 @contextmanager
@@ -53,9 +43,8 @@ def _emit(content: str | bytes, fmt: str) -> None:
 
 
 def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None) -> None:
-    from sync.reconcile import run_reconcile
+    from sync.jobs import reconcile_once
     from sync.reconcile.report import FORMATS, render_report, write_report
-    from sync.reference import Register
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
@@ -65,11 +54,8 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
         raise typer.BadParameter("--format xlsx is binary; pass --out DIR", param_hint="--out")
     settings = settings_from(ctx)
     language = lang or settings.language
-    with user_errors(), _store(settings) as store:
-        register = Register.load(settings.reconcile.reference_dir)
-        report = run_reconcile(
-            store, register, settings.reconcile, datetime.now(UTC), links=catalogue_links(settings)
-        )
+    with user_errors():
+        report = reconcile_once(settings)
         if out is not None:
             path = write_report(report, out, fmt, language)  # type: ignore[arg-type]
             console.print(
