@@ -35,6 +35,7 @@ import asyncio
 import functools
 import gc
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -49,7 +50,7 @@ from sqlalchemy.orm import Session
 from config.errors import SwcError
 from connectors import jsoncodec
 from connectors.catalogue_models import ENTITY_TYPES, CatalogueRecord, EntityType
-from sync.runs import RunMode, RunStatus, finish_run, run_lock, start_run
+from sync.runs import RunMode, RunStatus, finish_run, run_lock, stamp_finished, start_run
 from sync.store.base import RawJSON, Store
 from sync.store.bulk import RowWriter, insert_many, inserter, update_many
 from sync.store.catalogue_tables import (
@@ -86,6 +87,8 @@ KEPT_SELF_KEYS = frozenset({"deleted", "organisation", "owner", "published", "de
 REPORT_CAP = 50  # skipped records and held deletions listed in a RunReport (all are in the database)
 ProgressCallback = Callable[[str, int, int | None], None]
 _T = TypeVar("_T")
+
+log = logging.getLogger("swc.sync")
 
 
 # --- what the sync needs from a catalogue client (connectors.catalogue.CatalogueClient fits) -------------
@@ -736,7 +739,18 @@ async def run_catalogue_sync(
                 message,
             )
             raise
+        if report.status in ("success", "partial"):
+            _stamp_after_commit(store, report)
     return report
+
+
+def _stamp_after_commit(store: Store, report: RunReport) -> None:
+    """Let the run's end include its commit; the data is safe already, so a failure here only loses that."""
+    try:
+        with store.transaction() as session:
+            report.finished = stamp_finished(session, report.run_id)
+    except Exception as exc:  # e.g. the database went away right after the commit
+        log.warning("run %s: could not record its end after the commit: %s", report.run_id, exc)
 
 
 def _cancelled(exc: BaseException) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -364,6 +365,36 @@ def test_postgresql_stores_in_two_schemas_sync_independently(pg_url: str, catalo
         second.close()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{other_schema}" CASCADE')
+
+
+def test_the_run_ends_after_its_data_commit(store: Store, catalogue: FakeCatalogue) -> None:
+    # the data transaction commits after recording the final status; a slow commit (a large WAL checkpoint)
+    # is part of the run the user waited for
+    marks: dict[str, Any] = {}
+
+    def watch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE sync_run SET") and "status=" in statement:
+            marks["final_status"] = True
+
+    def slow_commit(conn: Any) -> None:
+        if marks.pop("final_status", False):
+            time.sleep(0.2)
+            marks["committed"] = utcnow()
+
+    sa.event.listen(store.engine, "before_cursor_execute", watch)
+    sa.event.listen(store.engine, "commit", slow_commit)
+    try:
+        report = sync(store, FakeClient(catalogue))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", watch)
+        sa.event.remove(store.engine, "commit", slow_commit)
+    assert report.status == "success" and report.finished is not None
+    assert report.finished >= marks["committed"]
+    with store.sessions() as session:
+        recorded = session.execute(
+            sa.select(sync_run.c.finished).where(sync_run.c.id == report.run_id)
+        ).scalar_one()
+    assert recorded == report.finished
 
 
 def test_progress_reports_each_entity(store: Store, catalogue: FakeCatalogue) -> None:
