@@ -17,11 +17,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
 from config.errors import SwcError
+
+if TYPE_CHECKING:
+    from connectors.tooi import TooiRegister
 
 __all__ = [
     "BUNDLED_DIR",
@@ -41,6 +44,11 @@ REFERENCE_FILES = ("gemeenten.csv", "herindelingen.csv", "openbare_lichamen.csv"
 MUNICIPALITY_COLUMNS = (
     "cbs_code", "gemeentecode", "naam_officieel", "naam_voorkeur", "provincie_code", "provincie",
     "begindatum", "einddatum", "opgeheven_via", "opvolger_codes", "tooi_uri", "oin", "kvk",
+)  # fmt: skip
+GEMEENTEN_HEADER = (*MUNICIPALITY_COLUMNS[:10], "opvolger_namen", *MUNICIPALITY_COLUMNS[10:])
+HERINDELINGEN_HEADER = (
+    "ingangsdatum", "tooi_event_type", "opgeheven (prov:invalidated)", "nieuw (prov:generated)",
+    "voortgezet/ontvangend (prov:used)", "grondslag", "tooi_event_uri",
 )  # fmt: skip
 CARIBBEAN_COLUMNS = ("tooi_code", "tooi_uri", "naam_roo", "oin")
 MIN_ACTIVE_GEMEENTEN = 300  # a refresh with fewer active gemeenten is rejected as truncated
@@ -428,23 +436,32 @@ def refresh_register(
     *,
     source_dir: Path | None = None,
     url: str | None = None,
+    tooi: str | None = None,
     transport: httpx.BaseTransport | None = None,
     today: date | None = None,
 ) -> RefreshResult:
-    """Fetch (from `url`) or copy (from `source_dir`) the four register files, validate, swap atomically.
+    """Install a newer register: validate it, then swap it in atomically.
 
-    The new files are written to a temporary directory beside `target_dir` and renamed into place only after
-    validation, so a failed refresh leaves the current data untouched and raises ReferenceError saying why.
+    Sources (exactly one): `source_dir` or `url` holding our four files, or `tooi`, a TOOI "Register
+    gemeenten compleet" JSON-LD file or URL (see `connectors.tooi`), from which gemeenten.csv and
+    herindelingen.csv are rebuilt; OIN, KvK, province names, the openbare lichamen and the name aliases are
+    kept from the current register. The new files are written to a temporary directory beside `target_dir`
+    and renamed into place only after validation, so a failed refresh leaves the current data untouched and
+    raises ReferenceError saying why.
     """
-    if (source_dir is None) == (url is None):
-        raise ReferenceError("Refresh needs exactly one source: --source-dir DIR or --url URL")
+    if sum(source is not None for source in (source_dir, url, tooi)) != 1:
+        raise ReferenceError(
+            "Refresh needs exactly one source: --source-dir DIR, --url URL or --tooi FILE|URL"
+        )
     current = Register.load(target_dir)
     target_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}-", dir=target_dir.parent))
     try:
-        source = str(source_dir) if source_dir is not None else str(url)
+        source = str(source_dir or url or tooi)
         if source_dir is not None:
             _copy_files(source_dir, staging)
+        elif tooi is not None:
+            _files_from_tooi(_read_tooi(tooi, transport), current, staging, tooi)
         else:
             _fetch_files(str(url), staging, transport)
         try:
@@ -457,6 +474,76 @@ def refresh_register(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _diff(current, Register.load(target_dir), target_dir, source, active)
+
+
+def _read_tooi(location: str, transport: httpx.BaseTransport | None) -> TooiRegister:
+    """The TOOI register from a file or an http(s) URL, parsed; ReferenceError names what went wrong."""
+    from connectors.errors import ConnectorError
+    from connectors.tooi import parse_tooi_register
+
+    if re.match(r"https?://", location):
+        try:
+            headers = {"User-Agent": "swc-beheer reference refresh"}
+            with httpx.Client(
+                timeout=60.0, transport=transport, headers=headers, follow_redirects=True
+            ) as client:
+                response = client.get(location)
+        except httpx.HTTPError as exc:
+            raise ReferenceError(
+                f"Refresh failed: could not download {location}: {type(exc).__name__}"
+            ) from exc
+        if response.status_code != 200:
+            raise ReferenceError(f"Refresh failed: {location} answered HTTP {response.status_code}")
+        data = response.content
+    else:
+        try:
+            data = Path(location).read_bytes()
+        except OSError as exc:
+            raise ReferenceError(f"Refresh failed: cannot read {location}: {exc.strerror}") from exc
+    try:
+        return parse_tooi_register(data, source=location)
+    except ConnectorError as exc:
+        raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
+
+
+def _files_from_tooi(register: TooiRegister, current: Register, target: Path, source: str) -> None:
+    """Write the four files from `register`, keeping what TOOI does not hold from `current`."""
+    kept_from = Path(current.source)
+    _, rows = _rows(kept_from / "gemeenten.csv")
+    provinces = {row["provincie_code"]: row["provincie"] for _, row in rows if row.get("provincie_code")}
+    names = {g.code: g.preferred_name for g in register.gemeenten}
+    stamp = (
+        f"# Source: {source} (TOOI rwc_gemeenten_compleet, CC0), converted by swc-beheer reference refresh"
+    )
+    with (target / "gemeenten.csv").open("w", encoding="utf-8", newline="") as out:
+        out.write(stamp + "; OIN and KvK kept from the previous register by code.\n")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(GEMEENTEN_HEADER)
+        for g in sorted(register.gemeenten, key=lambda g: g.code):
+            before = current.municipalities.get(g.code)
+            successors = register.successors(g.code)
+            ended_by = register.ended_by(g.code)
+            writer.writerow([
+                g.code, g.code[2:], g.official_name, g.preferred_name, g.province_code or "",
+                provinces.get(g.province_code or "", ""), _iso(g.begin), _iso(g.end),
+                ended_by.kind if ended_by else "", ";".join(successors),
+                ";".join(names.get(c, "") for c in successors), g.uri,
+                (before.oin or "") if before else "", (before.kvk or "") if before else "",
+            ])  # fmt: skip
+    with (target / "herindelingen.csv").open("w", encoding="utf-8", newline="") as out:
+        out.write(stamp + "\n")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(HERINDELINGEN_HEADER)
+        for e in sorted(register.events, key=lambda e: (e.effective, e.uri)):
+            listed = ["; ".join(f"{c} {names.get(c, '')}".strip() for c in codes)
+                      for codes in (e.invalidated, e.generated, e.used)]  # fmt: skip
+            writer.writerow([_iso(e.effective), e.kind, *listed, e.basis or "", e.uri])
+    for name in ("openbare_lichamen.csv", "name_aliases.csv"):
+        shutil.copyfile(kept_from / name, target / name)
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def _swap(staging: Path, target_dir: Path) -> None:

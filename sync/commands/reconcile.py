@@ -174,14 +174,22 @@ def _register_reference(app: typer.Typer) -> None:
         url: str | None = typer.Option(
             None, "--url", help="Base URL of the register files (default: setting)."
         ),
+        tooi: str | None = typer.Option(
+            None,
+            "--tooi",
+            help="TOOI 'Register gemeenten compleet' JSON-LD file or URL: rebuilds gemeenten and "
+            "herindelingen from it, keeping OIN, KvK, openbare lichamen and aliases.",
+        ),
     ) -> None:
         """Fetch, validate and atomically install a newer register; on failure the current one stays."""
         from sync.reference import refresh_register
 
         settings = settings_from(ctx)
-        url = url or (None if source_dir else settings.reconcile.reference_url)
+        url = url or (None if source_dir or tooi else settings.reconcile.reference_url)
         with user_errors():
-            result = refresh_register(settings.reconcile.reference_dir, source_dir=source_dir, url=url)
+            result = refresh_register(
+                settings.reconcile.reference_dir, source_dir=source_dir, url=url, tooi=tooi
+            )
         console.print(
             t("reference.refreshed", settings.language, directory=result.directory,
               active=result.active_count, added=", ".join(result.added) or "-",

@@ -1,0 +1,224 @@
+"""`reference refresh --tooi`: the TOOI "Register gemeenten compleet" (expanded JSON-LD) as the source.
+
+The fixture is built from the bundled register in TOOI's documented shape (IRIs, `@value`/`@id` lists,
+change events with prov:invalidated/generated/used), so a round trip must give the bundled register back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.tooi import ONT, PROV, parse_tooi_register
+from sandbox.server import Request, Response, serve_in_thread
+from sync.reference import BUNDLED_DIR, ReferenceError, Register, _rows, refresh_register
+
+GEMEENTE = "https://identifier.overheid.nl/tooi/id/gemeente/"
+PROVINCIE = "https://identifier.overheid.nl/tooi/id/provincie/"
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+
+
+def _values(*values: str) -> list[dict[str, str]]:
+    return [
+        {"@value": v, "@type": XSD_DATE} if re.fullmatch(r"\d{4}-\d\d-\d\d", v) else {"@value": v}
+        for v in values
+    ]
+
+
+def _ids(*codes: str) -> list[dict[str, str]]:
+    return [{"@id": GEMEENTE + code.lower()} for code in codes]
+
+
+def _gemeente(
+    code: str, official: str, preferred: str, province: str, begin: str = "", end: str = ""
+) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "@id": GEMEENTE + code.lower(),
+        "@type": [ONT + "Gemeente"],
+        ONT + "gemeentecode": _values(code[2:]),
+        ONT + "organisatiecode": _values(code.lower()),
+        ONT + "officieleNaamExclSoort": _values(official),
+        ONT + "voorkeursnaamExclSoort": _values(preferred),
+        ONT + "ligtInProvincie": [{"@id": PROVINCIE + province.lower()}],
+    }
+    if begin:
+        node[ONT + "begindatum"] = _values(begin)
+    if end:
+        node[ONT + "einddatum"] = _values(end)
+    return node
+
+
+def _event(
+    kind: str, effective: str, ended: list[str], new: list[str], used: list[str], n: int
+) -> dict[str, Any]:
+    return {
+        "@id": f"{GEMEENTE}wzg_{n:08d}",
+        "@type": [ONT + kind],
+        ONT + "tijdstipWijziging": _values(effective),
+        PROV + "invalidated": _ids(*ended),
+        PROV + "generated": _ids(*new),
+        PROV + "used": _ids(*used),
+    }
+
+
+def _tooi_from_bundled() -> list[dict[str, Any]]:
+    """The bundled gemeenten and herindelingen as TOOI expanded JSON-LD, with the nodes TOOI also has."""
+    nodes: list[dict[str, Any]] = [
+        {"@id": "https://identifier.overheid.nl/tooi/set/rwc_gemeenten_compleet/4", "@type": ["http://www.w3.org/2002/07/owl#Ontology"]},
+        {"@id": GEMEENTE + "gm0518_hv", "@type": [ONT + "HistorischeVersie"],
+         ONT + "officieleNaamExclSoort": _values("'s-Gravenhage")},
+    ]  # fmt: skip
+    _, rows = _rows(BUNDLED_DIR / "gemeenten.csv")
+    for _, row in rows:
+        nodes.append(
+            _gemeente(row["cbs_code"], row["naam_officieel"], row["naam_voorkeur"], row["provincie_code"],
+                      row["begindatum"], row["einddatum"])
+        )  # fmt: skip
+    header, events = _rows(BUNDLED_DIR / "herindelingen.csv")
+    covered: set[str] = set()
+    for n, (_, row) in enumerate(events):
+        cells = [row[name] or "" for name in header]
+        codes = [re.findall(r"GM\d{4}", cell) for cell in cells[2:5]]
+        nodes.append(_event(cells[1], cells[0], *codes, n))
+        covered.update(codes[0])
+    # herindelingen.csv holds 2018-2023 only; older endings come from TOOI's older events, one per gemeente
+    for _, row in rows:
+        if row["opgeheven_via"] and row["cbs_code"] not in covered:
+            effective = (date.fromisoformat(row["einddatum"]) + timedelta(days=1)).isoformat()
+            successors = [c for c in row["opvolger_codes"].split(";") if c]
+            nodes.append(
+                _event(row["opgeheven_via"], effective, [row["cbs_code"]], [], successors, len(nodes))
+            )
+    return nodes
+
+
+def _write(path: Path, nodes: Any) -> str:
+    path.write_text(json.dumps(nodes), encoding="utf-8")
+    return str(path)
+
+
+def test_round_trip_gives_the_bundled_register(tmp_path: Path) -> None:
+    target = tmp_path / "ref"
+    source = _write(tmp_path / "rwc_gemeenten_compleet_4.json", {"@graph": _tooi_from_bundled()})
+    result = refresh_register(target, tooi=source, today=date(2026, 12, 1))
+
+    bundled, fresh = Register.load(BUNDLED_DIR), Register.load(target)
+    assert fresh.source == str(target) and result.active_count == 342
+    assert (result.added, result.ended, result.renamed) == ((), (), ())
+    for code, before in bundled.municipalities.items():
+        after = fresh.municipalities[code]
+        assert (after.name, after.official_name, after.province, after.begin, after.end, after.ended_via) == (
+            before.name,
+            before.official_name,
+            before.province,
+            before.begin,
+            before.end,
+            before.ended_via,
+        ), code
+        assert sorted(after.successor_codes) == sorted(before.successor_codes), code
+        assert (after.oin, after.kvk, after.tooi_uri) == (before.oin, before.kvk, before.tooi_uri), code
+    installed = {(h.effective, h.event_type, h.invalidated, h.generated, h.used) for h in fresh.herindelingen}
+    assert {
+        (h.effective, h.event_type, h.invalidated, h.generated, h.used) for h in bundled.herindelingen
+    } <= installed
+
+
+def test_a_future_herindeling_is_installed_before_it_takes_effect(tmp_path: Path) -> None:
+    nodes = _tooi_from_bundled()
+    bundled = Register.load(BUNDLED_DIR)
+    first, second = sorted(m.code for m in bundled.active(date(2026, 12, 1)) if m.kind == "gemeente")[:2]
+    for node in nodes:
+        if node["@id"] in (GEMEENTE + first.lower(), GEMEENTE + second.lower()):
+            node[ONT + "einddatum"] = _values("2026-12-31")
+    nodes.append(_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
+    nodes.append(_event("Samenvoeging", "2027-01-01", [first, second], ["GM1999"], [], 999))
+    target = tmp_path / "ref"
+
+    result = refresh_register(target, tooi=_write(tmp_path / "v5.json", nodes), today=date(2026, 12, 1))
+
+    assert result.added == ("GM1999",) and result.ended == ()
+    fresh = Register.load(target)
+    assert fresh.municipalities[first].is_active(date(2026, 12, 31))
+    assert [m.code for m in fresh.current_successors(first, date(2027, 1, 2))] == ["GM1999"]
+    assert fresh.municipalities["GM1999"].province == "Groningen"  # PV20, named as in the current register
+    assert fresh.municipalities["GM1999"].oin is None  # TOOI has no OIN: a new gemeente gets none yet
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "is not JSON"),
+        ('{"gemeenten": []}', "is not expanded JSON-LD"),
+        ("[]", "holds no"),
+    ],
+)
+def test_a_bad_file_keeps_the_current_register(tmp_path: Path, content: str, expected: str) -> None:
+    target = tmp_path / "ref"
+    refresh_register(
+        target, tooi=_write(tmp_path / "good.json", _tooi_from_bundled()), today=date(2026, 12, 1)
+    )
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(ReferenceError) as info:
+        refresh_register(target, tooi=str(bad), today=date(2026, 12, 1))
+    assert expected in info.value.message and str(bad) in info.value.message
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
+def test_a_bad_date_names_the_node(tmp_path: Path) -> None:
+    nodes = _tooi_from_bundled()
+    broken = next(n for n in nodes if ONT + "einddatum" in n)
+    broken[ONT + "einddatum"] = _values("31-12-2020")
+    with pytest.raises(ReferenceError) as info:
+        refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes))
+    assert broken["@id"] in info.value.message and "einddatum" in info.value.message
+
+
+def test_a_truncated_register_is_refused(tmp_path: Path) -> None:
+    _, aliases = _rows(BUNDLED_DIR / "name_aliases.csv")
+    needed = {GEMEENTE + row["code"].lower() for _, row in aliases}
+    gemeenten = [n for n in _tooi_from_bundled() if ONT + "gemeentecode" in n]
+    nodes = [n for i, n in enumerate(gemeenten) if i < 150 or n["@id"] in needed]  # no events: no successors
+    with pytest.raises(ReferenceError, match=r"only \d+ active gemeenten"):
+        refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes), today=date(2026, 12, 1))
+    assert not (tmp_path / "ref").exists()
+
+
+@pytest.fixture
+def tooi_server() -> Iterator[str]:
+    body = json.dumps(_tooi_from_bundled()).encode()
+
+    def app(request: Request) -> Response:
+        if request.path.endswith("rwc_gemeenten_compleet_4.json"):
+            return Response(200, [("Content-Type", "application/ld+json")], body)
+        return Response(404, [], b"not found")
+
+    with serve_in_thread(app) as server:
+        yield server.url + "/waardelijsten/rwc_gemeenten_compleet/4/json/rwc_gemeenten_compleet_4.json"
+
+
+def test_the_register_can_be_downloaded(tooi_server: str, tmp_path: Path) -> None:
+    result = refresh_register(tmp_path / "ref", tooi=tooi_server, today=date(2026, 12, 1))
+    assert result.active_count == 342 and result.source == tooi_server
+    with pytest.raises(ReferenceError, match="HTTP 404"):
+        refresh_register(tmp_path / "ref", tooi=tooi_server.replace("_4.json", "_5.json"))
+
+
+def test_parser_reads_newer_event_types_and_ignores_other_nodes() -> None:
+    nodes = [
+        _gemeente("GM0001", "Een", "Een", "PV20", end="2029-12-31"),
+        _gemeente("GM0002", "Twee", "Twee", "PV20"),
+        _event("Opheffing", "2030-01-01", ["GM0001"], [], ["GM0002"], 1),
+        {"@id": "x", "@type": [ONT + "Toekomstig"]},
+    ]
+    register = parse_tooi_register(json.dumps(nodes))
+    assert [g.code for g in register.gemeenten] == ["GM0001", "GM0002"]
+    assert register.successors("GM0001") == ("GM0002",)
+    assert register.ended_by("GM0001") is not None and register.ended_by("GM0001").kind == "Opheffing"  # type: ignore[union-attr]
