@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 __all__ = ["SwcError", "ConfigError"]
 
 
@@ -10,10 +13,23 @@ class SwcError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        key: str | None = None,
+        hint_key: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = message  # English: logs, exceptions, and users when `key` has no translation
         self.hint = hint  # the next step for the user
+        # for users: message-catalogue keys (sync/messages) and their values; the CLI renders these in the
+        # user's language and falls back to `message`/`hint` where a key is missing
+        self.key = key
+        self.hint_key = hint_key
+        self.params = dict(params or {})
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"

@@ -269,7 +269,11 @@ def _config_error(exc: ValidationError, *, source: str | None = None) -> ConfigE
     lines = [f"{_env_name(err['loc'])}: {err['msg']}" for err in exc.errors()]
     if source:
         lines.append(f"(read from {source})")
+    details = "\n  ".join(lines)
     return ConfigError(
-        "Invalid settings:\n  " + "\n  ".join(lines),
+        "Invalid settings:\n  " + details,
         hint="see README 'Settings' for the expected forms",
+        key="error.config.invalid",
+        hint_key="hint.config.invalid",
+        params={"details": details},
     )

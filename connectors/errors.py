@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from config.errors import SwcError
 
@@ -27,8 +29,11 @@ class ConnectorError(SwcError):
         status: int | None = None,
         url: str | None = None,
         hint: str | None = None,
+        key: str | None = None,
+        hint_key: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, key=key, hint_key=hint_key, params=params)
         self.service = service
         self.status = status
         self.url = url  # already redacted: never carries credentials

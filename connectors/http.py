@@ -205,39 +205,63 @@ def error_from_response(
     url = redact(response.request.url)
     said = _server_message(response)
     suffix = f": {said}" if said else ""
-    kw: dict[str, Any] = {"service": service, "status": status, "url": url}
+    what = not_found or "the resource"
+    params = {"service": service, "status": status, "url": url, "said": suffix, "what": what}
+    kw: dict[str, Any] = {"service": service, "status": status, "url": url, "params": params}
     hints = AUTH_HINTS.get(service, ("check the credentials", "the account lacks rights"))
     if status == 401:
-        return AuthFailed(f"{service}: authentication failed (401) at {url}{suffix}", hint=hints[0], **kw)
+        return AuthFailed(
+            f"{service}: authentication failed (401) at {url}{suffix}",
+            hint=hints[0], key="error.http.401", hint_key=f"hint.{service}.401", **kw,
+        )  # fmt: skip
     if status == 403:
-        return AuthFailed(f"{service}: access denied (403) at {url}{suffix}", hint=hints[1], **kw)
+        return AuthFailed(
+            f"{service}: access denied (403) at {url}{suffix}",
+            hint=hints[1], key="error.http.403", hint_key=f"hint.{service}.403", **kw,
+        )  # fmt: skip
     if status == 404:
-        what = not_found or "the resource"
-        return NotFound(f"{service}: {what} not found (404) at {url}{suffix}", hint=not_found_hint, **kw)
+        return NotFound(
+            f"{service}: {what} not found (404) at {url}{suffix}",
+            hint=not_found_hint, key="error.http.404", hint_key=f"hint.{service}.404", **kw,
+        )  # fmt: skip
     if status == 429:
-        return RateLimited(f"{service}: rate limited (429) at {url}{suffix}", reset_at=None, **kw)
+        return RateLimited(
+            f"{service}: rate limited (429) at {url}{suffix}", reset_at=None, key="error.http.429", **kw
+        )
     if status >= 500:
         return RemoteUnavailable(
             f"{service}: server error {status} at {url}{suffix}",
             hint="the service is down or overloaded; the next run retries",
-            **kw,
-        )
-    return ConnectorError(f"{service}: request refused ({status}) at {url}{suffix}", **kw)
+            key="error.http.5xx", hint_key="hint.http.retry_later", **kw,
+        )  # fmt: skip
+    return ConnectorError(
+        f"{service}: request refused ({status}) at {url}{suffix}", key="error.http.refused", **kw
+    )
 
 
 def _error_from_transient(
     exc: TransientHTTPError, service: str, *, reset_at: datetime | None
 ) -> ConnectorError:
     said = f": {exc.server_message}" if exc.server_message else ""
+    params = {"service": service, "status": exc.status, "url": exc.url, "said": said}
     kw: dict[str, Any] = {"service": service, "status": exc.status, "url": exc.url}
     if reset_at is None and exc.status == 429 and exc.retry_after is not None:
         reset_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after)
     if reset_at is not None or exc.status == 429:
         when = f"; try again after {reset_at.isoformat(timespec='seconds')}" if reset_at else ""
-        return RateLimited(f"{service}: {exc.reason} at {exc.url}{said}{when}", reset_at=reset_at, **kw)
+        return RateLimited(
+            f"{service}: {exc.reason} at {exc.url}{said}{when}",
+            reset_at=reset_at,
+            key="error.http.rate_limited" if reset_at else "error.http.429",
+            params={**params, "when": reset_at.isoformat(timespec="seconds") if reset_at else ""},
+            **kw,
+        )
     return RemoteUnavailable(
         f"{service}: {exc.reason} at {exc.url}{said}",
         hint="the service is down or overloaded; the next run retries",
+        key="error.http.5xx" if exc.status >= 500 else "error.http.bad_body",
+        hint_key="hint.http.retry_later",
+        params=params,
         **kw,
     )
 
@@ -261,11 +285,15 @@ def map_http_errors(
             exc.response, service, not_found=not_found, not_found_hint=not_found_hint
         ) from exc
     except httpx.TimeoutException as exc:
+        url = redact(exc.request.url)
         raise RemoteUnavailable(
-            f"{service}: timed out at {redact(exc.request.url)}",
+            f"{service}: timed out at {url}",
             service=service,
-            url=redact(exc.request.url),
+            url=url,
             hint="the service is slow or down; raise the timeout or retry later",
+            key="error.http.timeout",
+            hint_key="hint.http.timeout",
+            params={"service": service, "url": url},
         ) from exc
     except (httpx.TransportError, httpx.DecodingError) as exc:
         url = redact(exc.request.url)
@@ -274,6 +302,9 @@ def map_http_errors(
             service=service,
             url=url,
             hint="check the base URL and the network; the next run retries",
+            key="error.http.connection",
+            hint_key="hint.http.connection",
+            params={"service": service, "url": url, "kind": type(exc).__name__},
         ) from exc
     except httpx.InvalidURL as exc:
         raise ConnectorError(

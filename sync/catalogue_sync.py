@@ -226,6 +226,11 @@ class RunReport:
     retries: int = 0
     store_location: str = ""
     error: str | None = None
+    # the error for users: message-catalogue keys and values (see config.errors.SwcError); None: `error` as is
+    error_key: str | None = None
+    error_hint_key: str | None = None
+    error_params: dict[str, Any] = field(default_factory=dict)
+    error_hint: str | None = None
     deletion_brake: float = 0.05
 
     @property
@@ -725,6 +730,8 @@ async def run_catalogue_sync(
                     retries=report.retries,
                 )
         except SwcError as exc:
+            report.error_key, report.error_hint_key, report.error_hint = exc.key, exc.hint_key, exc.hint
+            report.error_params = dict(exc.params)
             _fail(store, report, client, base_requests, base_retries, "failed", str(exc))
         except BaseException as exc:  # interrupted (Ctrl-C, cancelled) or a bug: record it, then re-raise
             interrupted = isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit) or _cancelled(exc)

@@ -12,7 +12,7 @@ from typing import Any
 
 from config.i18n import DEFAULT_LANGUAGE, LANGUAGES, MessageCatalogue
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "t", "messages"]
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "t", "messages", "error_text"]
 
 _CATALOGUE = MessageCatalogue("sync")
 
@@ -27,3 +27,25 @@ def messages(lang: str) -> Mapping[str, str]:
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **kw: Any) -> str:
     """The message `key` in `lang`, formatted with `kw`."""
     return _CATALOGUE.t(key, lang, **kw)
+
+
+def error_text(
+    lang: str,
+    *,
+    key: str | None,
+    hint_key: str | None,
+    params: Mapping[str, Any],
+    message: str,
+    hint: str | None,
+) -> tuple[str, str | None]:
+    """An error's message and hint in `lang` from its catalogue keys; `message`/`hint` where a key is missing.
+
+    A `service` parameter ("catalogue", "github") is shown by its name in `lang` ("catalogus").
+    """
+    known = messages(lang)
+    values = dict(params)
+    if f"service.{values.get('service')}" in known:
+        values["service"] = t(f"service.{values['service']}", lang)
+    shown = t(key, lang, **values) if key and key in known else message
+    shown_hint = t(hint_key, lang, **values) if hint_key and hint_key in known else hint
+    return shown, shown_hint

@@ -108,6 +108,9 @@ def _advisory_lock(store: Store, name: str) -> Iterator[None]:
             raise SyncAborted(
                 f"Another {name} sync is running on {store.location}.",
                 hint="wait for it to finish; `swc-beheer sync --json` afterwards shows the run",
+                key="error.sync_running",
+                hint_key="hint.sync_running",
+                params={"service": name, "location": store.location},
             )
         try:
             yield
@@ -120,6 +123,9 @@ def _aborted(store: Store, name: str, pid: int, host: str) -> SyncAborted:
     return SyncAborted(
         f"Another {name} sync is running on {store.location} (process {pid} on {host}).",
         hint="wait for it to finish; a killed run's lock is released automatically at the next start",
+        key="error.sync_running_pid",
+        hint_key="hint.sync_running_pid",
+        params={"service": name, "location": store.location, "pid": pid, "host": host},
     )
 
 

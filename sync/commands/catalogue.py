@@ -42,7 +42,10 @@ def register(app: typer.Typer) -> None:
         from sync.reports.run_summary import live_progress, render_run_json, render_run_summary
 
         settings = settings_from(ctx)
-        with user_errors(), live_progress(err_console, settings.language, enabled=not as_json) as progress:
+        with (
+            user_errors(settings.language),
+            live_progress(err_console, settings.language, enabled=not as_json) as progress,
+        ):
             report = asyncio.run(
                 sync_catalogue(
                     settings,

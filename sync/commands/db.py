@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         from sync.store import open_store
 
         settings = settings_from(ctx)
-        with user_errors():
+        with user_errors(settings.language):
             store = open_store(settings.store.url)
         console.print(t("db.up_to_date", settings.language, location=store.location), markup=False)
 

@@ -54,7 +54,7 @@ def check_command(
     from journey.render import problem_dict, problem_message
     from sync.cli_support import err_console, user_errors
 
-    with user_errors():
+    with user_errors(lang.value):
         problems = check_journeys(files, default_repo=default_repo, prefer=prefer.value)
     counts = Counter(problem.severity for problem in problems)
     if as_json:
@@ -96,14 +96,14 @@ def status_command(
 
     settings = settings_from(ctx)
     language = lang.value if lang is not None else settings.language
-    with user_errors():
+    with user_errors(language):
         board = build_status_board(settings)
     rendered = render_board(board, fmt.value, lang=language)
     if out is not None:
         body = rendered if isinstance(rendered, str) else render_text(rendered)
         from sync.reports.files import write_output
 
-        with user_errors():
+        with user_errors(language):
             write_output(out, body)
         err_console.print(text("board.written", language, path=out), highlight=False, markup=False)
     elif isinstance(rendered, str):
@@ -123,25 +123,14 @@ def refresh_command(
     from sync.cli_support import console, settings_from, user_errors
     from sync.i18n import t
     from sync.journey_sync import run_journey_refresh
+    from sync.reports.run_summary import render_journey_refresh
 
     settings = settings_from(ctx)
     language = lang.value if lang is not None else settings.language
-    with user_errors():
+    with user_errors(language):
         report = asyncio.run(run_journey_refresh(settings))
     refresh = report.refresh
-    console.print(
-        t(
-            "journey.refresh.summary",
-            language,
-            keys=refresh.keys,
-            requests=refresh.requests,
-            points=refresh.rate_points_used,
-            strategy=refresh.strategy,
-            changes=len(refresh.changes),
-            steps=len(report.step_changes),
-        ),
-        highlight=False,
-    )
+    console.print(render_journey_refresh(report, language), highlight=False)
     if refresh.deferred:
         console.print(
             t("journey.refresh.deferred", language, count=len(refresh.deferred), reset_at=refresh.reset_at),

@@ -24,7 +24,7 @@ def register_publish(journey_app: typer.Typer) -> None:
         from sync.journey_sync import run_publish  # PyGithub and the store load only when publishing
 
         settings = settings_from(ctx)
-        with user_errors():
+        with user_errors(settings.language):
             report = asyncio.run(run_publish(settings, dry_run=dry_run))
         if report.action == "dry_run":
             console.print(report.body, markup=False, highlight=False)

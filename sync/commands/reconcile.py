@@ -54,7 +54,7 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
         raise typer.BadParameter("--format xlsx is binary; pass --out DIR", param_hint="--out")
     settings = settings_from(ctx)
     language = lang or settings.language
-    with user_errors():
+    with user_errors(language):
         report = reconcile_once(settings)
         if out is not None:
             path = write_report(report, out, fmt, language)  # type: ignore[arg-type]
@@ -91,7 +91,7 @@ def _register_findings(app: typer.Typer) -> None:
 
         settings = settings_from(ctx)
         statuses = ("new", "open", "resolved") if all_ else ("new", "open")
-        with user_errors(), _store(settings) as store, store.transaction() as session:
+        with user_errors(settings.language), _store(settings) as store, store.transaction() as session:
             rows = list_findings(session, statuses=statuses, rules=rule or None)
         console.print(_findings_table(rows, settings.language))
 
@@ -105,7 +105,7 @@ def _register_findings(app: typer.Typer) -> None:
         from sync.reconcile import accept_finding
 
         settings = settings_from(ctx)
-        with user_errors(), _store(settings) as store, store.transaction() as session:
+        with user_errors(settings.language), _store(settings) as store, store.transaction() as session:
             item = accept_finding(session, fingerprint, reason, datetime.now(UTC))
         console.print(
             t("findings.accepted", settings.language, fingerprint=item.fingerprint[:12], rule=item.rule,
@@ -122,7 +122,7 @@ def _register_findings(app: typer.Typer) -> None:
         from sync.reconcile import unaccept_finding
 
         settings = settings_from(ctx)
-        with user_errors(), _store(settings) as store, store.transaction() as session:
+        with user_errors(settings.language), _store(settings) as store, store.transaction() as session:
             item = unaccept_finding(session, fingerprint)
         console.print(
             t("findings.unaccepted", settings.language, fingerprint=item.fingerprint[:12], rule=item.rule,
@@ -158,7 +158,7 @@ def _register_reference(app: typer.Typer) -> None:
         from sync.reference import ReferenceError, Register
 
         settings = settings_from(ctx)
-        with user_errors():
+        with user_errors(settings.language):
             register = Register.load(settings.reconcile.reference_dir)
             muni = register.by_code(code) or next(iter(register.by_name(code)), None)
             if muni is None:
@@ -186,7 +186,7 @@ def _register_reference(app: typer.Typer) -> None:
 
         settings = settings_from(ctx)
         url = url or (None if source_dir or tooi else settings.reconcile.reference_url)
-        with user_errors():
+        with user_errors(settings.language):
             result = refresh_register(
                 settings.reconcile.reference_dir, source_dir=source_dir, url=url, tooi=tooi
             )

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         if sandbox:
             settings = sandbox_settings(settings)
         lang = settings.language
-        with user_errors(), live_progress(err_console, lang) as progress:
+        with user_errors(lang), live_progress(err_console, lang) as progress:
             report = asyncio.run(run_main_job(settings, progress=progress, report_dir=reports, lang=lang))
         console.print(render_run_summary(report.sync, lang))
         for line in render_main_summary(report, lang):
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_from(ctx)
         stop = threading.Event()
-        with user_errors():
+        with user_errors(settings.language):
             daemon = Daemon(
                 build_jobs(settings),
                 host=settings.daemon.host,

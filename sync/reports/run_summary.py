@@ -13,13 +13,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from sync.i18n import t
+from sync.i18n import error_text, messages, t
 
 if TYPE_CHECKING:
     from sync.catalogue_sync import ProgressCallback, RunReport
     from sync.jobs import MainJobReport
+    from sync.journey_sync import JourneyRunReport
 
-__all__ = ["render_run_summary", "render_run_json", "render_main_summary", "live_progress"]
+__all__ = [
+    "render_run_summary",
+    "render_run_json",
+    "render_main_summary",
+    "render_journey_refresh",
+    "live_progress",
+]
 
 _COLUMNS = ("listed", "new", "changed", "unchanged", "restored", "deleted", "skipped", "held_deletions")
 _OPTIONAL = {"restored", "skipped", "held_deletions"}  # rows shown only when not all zero
@@ -50,10 +57,25 @@ def _table(report: RunReport, lang: str) -> Table:
     return table
 
 
+def _error(report: RunReport, lang: str) -> str:
+    """The run's error in `lang` when it carries catalogue keys; as recorded (English) otherwise."""
+    if report.error_key is None or report.error_key not in messages(lang):
+        return report.error or ""
+    message, hint = error_text(
+        lang,
+        key=report.error_key,
+        hint_key=report.error_hint_key,
+        params=report.error_params,
+        message=report.error or "",
+        hint=report.error_hint,
+    )
+    return f"{message} ({hint})" if hint else message
+
+
 def _notes(report: RunReport, lang: str) -> list[RenderableType]:
     notes: list[RenderableType] = []
     if report.error:
-        notes.append(Text(t("sync.error", lang, error=report.error), style="red"))
+        notes.append(Text(t("sync.error", lang, error=_error(report, lang)), style="red"))
     if report.held_total:
         notes.append(
             Text(t("sync.held", lang, count=report.held_total, brake=report.deletion_brake), style="yellow")
@@ -118,24 +140,52 @@ def live_progress(
         yield update
 
 
+def render_journey_refresh(report: JourneyRunReport, lang: str = "nl") -> str:
+    """One line: what a journey refresh fetched, what it cost, and how many steps changed."""
+    refresh = report.refresh
+    return t(
+        "journey.refresh.summary",
+        lang,
+        keys=refresh.keys,
+        requests=refresh.requests,
+        points=refresh.rate_points_used,
+        strategy=refresh.strategy,
+        changes=len(refresh.changes),
+        steps=len(report.step_changes),
+    )
+
+
 def render_main_summary(report: MainJobReport, lang: str = "nl") -> list[str]:
     """One line per later step of the main job: journey refresh, reconciliation, reports written."""
     lines: list[str] = []
     if report.journey is not None:
-        refresh = report.journey.refresh
-        lines.append(t("journey.refresh.summary", lang, keys=refresh.keys, requests=refresh.requests,
-                       points=refresh.rate_points_used, strategy=refresh.strategy,
-                       changes=len(refresh.changes), steps=len(report.journey.step_changes)))
+        lines.append(render_journey_refresh(report.journey, lang))
         progress = report.journey.board.progress
-        lines.append(t("run.journey_progress", lang, done=progress.done, total=progress.total,
-                       percent="-" if progress.percent is None else progress.percent))
+        lines.append(
+            t(
+                "run.journey_progress",
+                lang,
+                done=progress.done,
+                total=progress.total,
+                percent="-" if progress.percent is None else progress.percent,
+            )
+        )
     if report.journey_error:
         lines.append(t("run.journey_failed", lang, error=report.journey_error))
     if report.reconcile is not None:
         rec = report.reconcile
         steps = ", ".join(f"{step}: {len(items)}" for step, items in rec.by_step().items())
-        lines.append(t("run.findings", lang, total=len(rec.findings), alerting=len(rec.alerting),
-                       new=rec.stats.new, resolved=rec.stats.resolved, steps=steps or "-"))
+        lines.append(
+            t(
+                "run.findings",
+                lang,
+                total=len(rec.findings),
+                alerting=len(rec.alerting),
+                new=rec.stats.new,
+                resolved=rec.stats.resolved,
+                steps=steps or "-",
+            )
+        )
     if report.reconcile_error:
         lines.append(t("run.reconcile_failed", lang, error=report.reconcile_error))
     for path in report.reports:

@@ -77,6 +77,11 @@ def test_bad_credentials_exit_1_without_traceback(env: dict[str, str]) -> None:
     assert code == 1
     assert "401" in out and "SWC_CATALOGUE__PASSWORD" in out and "not-the-password" not in out + err
     assert "Traceback" not in out + err
+    text = " ".join(out.split())  # rich wraps long lines
+    assert "catalogus: inloggen mislukt (401)" in text and "app-wachtwoord" in text  # Dutch by default
+    code, out, _ = invoke({**env, "SWC_CATALOGUE__PASSWORD": "x", "SWC_LANGUAGE": "en"}, "sync", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["error_key"] == "error.http.401" and report["error_params"]["status"] == 401
 
 
 def test_a_second_sync_while_one_runs_exits_4(env: dict[str, str]) -> None:
@@ -84,7 +89,13 @@ def test_a_second_sync_while_one_runs_exits_4(env: dict[str, str]) -> None:
     with run_lock(store, "catalogue"):
         code, out, err = invoke(env, "sync")
     store.close()
-    assert code == 4 and "Another catalogue sync" in err and "Traceback" not in out + err
+    assert code == 4 and "Traceback" not in out + err
+    assert "Fout: Er loopt al een catalogussynchronisatie" in " ".join(err.split())
+    store = open_store(env["SWC_STORE__URL"])
+    with run_lock(store, "catalogue"):
+        code, _, err = invoke({**env, "SWC_LANGUAGE": "en"}, "sync")
+    store.close()
+    assert code == 4 and "Error: Another catalogue sync is running" in " ".join(err.split())
 
 
 def test_sync_help_documents_the_exit_codes() -> None:
