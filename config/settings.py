@@ -173,6 +173,10 @@ class ReconcileSettings(_Section):
         Path("data/reference"), description="where `reference refresh` keeps a newer municipality register"
     )
     reference_url: str | None = Field(None, description="base URL of the register files (reference refresh)")
+    tooi_url: str = Field(
+        "https://repository.officiele-overheidspublicaties.nl/waardelijsten/rwc_gemeenten_compleet",
+        description="TOOI repository of 'Register gemeenten compleet' (reference refresh --tooi latest)",
+    )
 
 
 class Settings(BaseSettings):

@@ -28,9 +28,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from connectors.errors import UnexpectedPayload
+import httpx
 
-__all__ = ["ONT", "PROV", "TooiGemeente", "TooiEvent", "TooiRegister", "parse_tooi_register"]
+from connectors.errors import NotFound, RemoteUnavailable, UnexpectedPayload
+from connectors.http import redact
+
+__all__ = [
+    "ONT",
+    "PROV",
+    "TOOI_REPOSITORY",
+    "TooiGemeente",
+    "TooiEvent",
+    "TooiRegister",
+    "download_latest",
+    "parse_tooi_register",
+    "version_url",
+]
 
 ONT = "https://identifier.overheid.nl/tooi/def/ont/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -46,6 +59,9 @@ EVENT_TYPES = frozenset(
     }
 )
 SERVICE = "TOOI"
+TOOI_REPOSITORY = "https://repository.officiele-overheidspublicaties.nl/waardelijsten/rwc_gemeenten_compleet"
+FIRST_KNOWN_VERSION = 4  # the version the bundled register was built from (published 2022-12-22)
+MAX_PROBES = 50  # versions tried beyond the first known one before giving up
 _CODE = re.compile(r"(?:gm)?(\d{4})$", re.IGNORECASE)
 
 
@@ -199,4 +215,54 @@ def _date(node: dict[str, Any], key: str, uri: str, source: str) -> date | None:
 
 def _bad(source: str, what: str) -> UnexpectedPayload:
     return UnexpectedPayload(f"{source} {what}", service=SERVICE)
+
+
+def version_url(repository: str, version: int) -> str:
+    """Where version `version` of the register lives (KOOP's repository layout)."""
+    return f"{repository.rstrip('/')}/{version}/json/rwc_gemeenten_compleet_{version}.json"
+
+
+def download_latest(
+    repository: str = TOOI_REPOSITORY,
+    *,
+    start: int = FIRST_KNOWN_VERSION,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 60.0,
+) -> tuple[int, str, bytes]:
+    """The newest published version: (number, URL, body). Versions are tried upwards from `start`.
+
+    KOOP publishes no "latest" link; each version has its own URL, so the newest is the last one that
+    answers 200 before a 404 (the municipality reference, section 5.2).
+    """
+    found: tuple[int, str, bytes] | None = None
+    headers = {"User-Agent": "swc-beheer reference refresh"}
+    with httpx.Client(timeout=timeout, transport=transport, headers=headers, follow_redirects=True) as client:
+        for version in range(start, start + MAX_PROBES):
+            url = version_url(repository, version)
+            try:
+                response = client.get(url)
+            except httpx.HTTPError as exc:
+                raise RemoteUnavailable(
+                    f"{SERVICE}: could not download {redact(url)} ({type(exc).__name__})",
+                    service=SERVICE,
+                    url=redact(url),
+                ) from exc
+            if response.status_code == 404:
+                break
+            if response.status_code != 200:
+                raise RemoteUnavailable(
+                    f"{SERVICE}: {redact(url)} answered HTTP {response.status_code}",
+                    service=SERVICE,
+                    status=response.status_code,
+                    url=redact(url),
+                )
+            found = (version, url, response.content)
+    if found is None:
+        raise NotFound(
+            f"{SERVICE}: no version of the register at {redact(version_url(repository, start))} or later",
+            service=SERVICE,
+            url=redact(repository),
+            hint="check SWC_RECONCILE__TOOI_URL",
+        )
+    return found
 

@@ -437,13 +437,15 @@ def refresh_register(
     source_dir: Path | None = None,
     url: str | None = None,
     tooi: str | None = None,
+    tooi_repository: str | None = None,
     transport: httpx.BaseTransport | None = None,
     today: date | None = None,
 ) -> RefreshResult:
     """Install a newer register: validate it, then swap it in atomically.
 
     Sources (exactly one): `source_dir` or `url` holding our four files, or `tooi`, a TOOI "Register
-    gemeenten compleet" JSON-LD file or URL (see `connectors.tooi`), from which gemeenten.csv and
+    gemeenten compleet" JSON-LD file or URL, or "latest": the newest version in `tooi_repository` (see
+    `connectors.tooi`), from which gemeenten.csv and
     herindelingen.csv are rebuilt; OIN, KvK, province names, the openbare lichamen and the name aliases are
     kept from the current register. The new files are written to a temporary directory beside `target_dir`
     and renamed into place only after validation, so a failed refresh leaves the current data untouched and
@@ -461,7 +463,8 @@ def refresh_register(
         if source_dir is not None:
             _copy_files(source_dir, staging)
         elif tooi is not None:
-            _files_from_tooi(_read_tooi(tooi, transport), current, staging, tooi)
+            source, register = _read_tooi(tooi, transport, tooi_repository)
+            _files_from_tooi(register, current, staging, source)
         else:
             _fetch_files(str(url), staging, transport)
         try:
@@ -476,12 +479,22 @@ def refresh_register(
     return _diff(current, Register.load(target_dir), target_dir, source, active)
 
 
-def _read_tooi(location: str, transport: httpx.BaseTransport | None) -> TooiRegister:
-    """The TOOI register from a file or an http(s) URL, parsed; ReferenceError names what went wrong."""
-    from connectors.errors import ConnectorError
-    from connectors.tooi import parse_tooi_register
+def _read_tooi(
+    location: str, transport: httpx.BaseTransport | None, repository: str | None
+) -> tuple[str, TooiRegister]:
+    """(where it came from, the TOOI register) from a file, an http(s) URL or "latest" in `repository`.
 
-    if re.match(r"https?://", location):
+    ReferenceError names what went wrong.
+    """
+    from connectors.errors import ConnectorError
+    from connectors.tooi import TOOI_REPOSITORY, download_latest, parse_tooi_register
+
+    if location == "latest":
+        try:
+            _, location, data = download_latest(repository or TOOI_REPOSITORY, transport=transport)
+        except ConnectorError as exc:
+            raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
+    elif re.match(r"https?://", location):
         try:
             headers = {"User-Agent": "swc-beheer reference refresh"}
             with httpx.Client(
@@ -501,7 +514,7 @@ def _read_tooi(location: str, transport: httpx.BaseTransport | None) -> TooiRegi
         except OSError as exc:
             raise ReferenceError(f"Refresh failed: cannot read {location}: {exc.strerror}") from exc
     try:
-        return parse_tooi_register(data, source=location)
+        return location, parse_tooi_register(data, source=location)
     except ConnectorError as exc:
         raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
 

@@ -177,8 +177,9 @@ def _register_reference(app: typer.Typer) -> None:
         tooi: str | None = typer.Option(
             None,
             "--tooi",
-            help="TOOI 'Register gemeenten compleet' JSON-LD file or URL: rebuilds gemeenten and "
-            "herindelingen from it, keeping OIN, KvK, openbare lichamen and aliases.",
+            help="TOOI 'Register gemeenten compleet' JSON-LD file or URL, or 'latest' (the newest version "
+            "in SWC_RECONCILE__TOOI_URL): rebuilds gemeenten and herindelingen from it, keeping OIN, KvK, "
+            "openbare lichamen and aliases.",
         ),
     ) -> None:
         """Fetch, validate and atomically install a newer register; on failure the current one stays."""
@@ -188,7 +189,11 @@ def _register_reference(app: typer.Typer) -> None:
         url = url or (None if source_dir or tooi else settings.reconcile.reference_url)
         with user_errors(settings.language):
             result = refresh_register(
-                settings.reconcile.reference_dir, source_dir=source_dir, url=url, tooi=tooi
+                settings.reconcile.reference_dir,
+                source_dir=source_dir,
+                url=url,
+                tooi=tooi,
+                tooi_repository=settings.reconcile.tooi_url,
             )
         console.print(
             t("reference.refreshed", settings.language, directory=result.directory,

@@ -222,3 +222,49 @@ def test_parser_reads_newer_event_types_and_ignores_other_nodes() -> None:
     assert [g.code for g in register.gemeenten] == ["GM0001", "GM0002"]
     assert register.successors("GM0001") == ("GM0002",)
     assert register.ended_by("GM0001") is not None and register.ended_by("GM0001").kind == "Opheffing"  # type: ignore[union-attr]
+
+
+def _with_future_herindeling() -> list[dict[str, Any]]:
+    nodes = _tooi_from_bundled()  # version 5: a gemeente that begins next year
+    nodes.append(_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
+    return nodes
+
+
+@pytest.fixture
+def repository() -> Iterator[tuple[str, list[str]]]:
+    """A TOOI repository on loopback holding versions 4 and 5; yields its URL and the paths asked for."""
+    versions = {
+        4: json.dumps(_tooi_from_bundled()).encode(),
+        5: json.dumps(_with_future_herindeling()).encode(),
+    }
+    asked: list[str] = []
+
+    def app(request: Request) -> Response:
+        asked.append(request.path)
+        match = re.fullmatch(
+            r"/repo/rwc_gemeenten_compleet/(\d+)/json/rwc_gemeenten_compleet_(\d+)\.json", request.path
+        )
+        if match and match.group(1) == match.group(2) and int(match.group(1)) in versions:
+            return Response(200, [("Content-Type", "application/ld+json")], versions[int(match.group(1))])
+        return Response(404, [], b"not found")
+
+    with serve_in_thread(app) as server:
+        yield server.url + "/repo/rwc_gemeenten_compleet", asked
+
+
+def test_latest_finds_the_newest_version(repository: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, asked = repository
+    result = refresh_register(tmp_path / "ref", tooi="latest", tooi_repository=url, today=date(2026, 12, 1))
+    assert result.source.endswith("/5/json/rwc_gemeenten_compleet_5.json")
+    assert result.added == ("GM1999",)
+    assert [path.split("/")[3] for path in asked] == ["4", "5", "6"]  # up to the first 404
+    assert "rwc_gemeenten_compleet_5.json" in (tmp_path / "ref" / "PROVENANCE.md").read_text(encoding="utf-8")
+
+
+def test_latest_with_no_version_is_a_clear_error(repository: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, _ = repository
+    with pytest.raises(ReferenceError, match="no version of the register"):
+        refresh_register(
+            tmp_path / "ref", tooi="latest", tooi_repository=url.replace("/repo/", "/elsewhere/")
+        )
+    assert not (tmp_path / "ref").exists()
