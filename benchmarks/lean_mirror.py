@@ -31,18 +31,29 @@ ORDER = {"_order[@self.created]": "asc", "_order[@self.uuid]": "asc"}
 Batch = tuple[str, list[tuple[str, str]]]
 
 
-def _writer(path: str, schemas: list[str], cache_kib: int, batches: queue.Queue[Batch | None]) -> None:
-    connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{cache_kib}"):
-        connection.execute(f"PRAGMA {pragma}")
-    for schema in schemas:
-        connection.execute(f'CREATE TABLE "{schema}" (id TEXT PRIMARY KEY, raw TEXT NOT NULL)')
-    connection.execute("BEGIN")
-    while (batch := batches.get()) is not None:
-        schema, rows = batch
-        connection.executemany(f'INSERT OR REPLACE INTO "{schema}" VALUES (?, ?)', rows)
-    connection.execute("COMMIT")
-    connection.close()
+def _writer(
+    path: str,
+    schemas: list[str],
+    cache_kib: int,
+    batches: queue.Queue[Batch | None],
+    failed: list[BaseException],
+) -> None:
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{cache_kib}"):
+            connection.execute(f"PRAGMA {pragma}")
+        for schema in schemas:
+            connection.execute(f'CREATE TABLE "{schema}" (id TEXT PRIMARY KEY, raw TEXT NOT NULL)')
+        connection.execute("BEGIN")
+        while (batch := batches.get()) is not None:
+            schema, rows = batch
+            connection.executemany(f'INSERT OR REPLACE INTO "{schema}" VALUES (?, ?)', rows)
+        connection.execute("COMMIT")
+        connection.close()
+    except BaseException as exc:  # keep draining, so the fetching side never blocks on a full queue
+        failed.append(exc)
+        while batches.get() is not None:
+            pass
 
 
 def _object_id(item: dict[str, Any]) -> str:
@@ -93,7 +104,8 @@ def main() -> None:
     path, schemas = sys.argv[6], sys.argv[7].split(",")
     cache_kib = int(sys.argv[8]) if len(sys.argv) > 8 else 32 * 1024
     batches: queue.Queue[Batch | None] = queue.Queue(maxsize=4)  # like the sync: a bounded backlog
-    writer = threading.Thread(target=_writer, args=(path, schemas, cache_kib, batches))
+    failed: list[BaseException] = []
+    writer = threading.Thread(target=_writer, args=(path, schemas, cache_kib, batches, failed))
     writer.start()
     try:
         records, requests = asyncio.run(
@@ -102,6 +114,8 @@ def main() -> None:
     finally:
         batches.put(None)
         writer.join()
+    if failed:
+        raise SystemExit(f"lean mirror: the SQLite writer failed: {failed[0]!r}")
     print(json.dumps({"records": records, "requests": requests}))
 
 

@@ -680,6 +680,9 @@ def _auth_failed(status: int, url: str) -> AuthFailed:
         status=status,
         url=url,
         hint="check SWC_GITHUB__TOKEN (or the SWC_GITHUB__APP_* settings)",
+        key="error.http.401",
+        hint_key="hint.github.401",
+        params={"service": "github", "url": url, "said": "", "status": status},
     )
 
 
@@ -709,13 +712,19 @@ def _from_github(exc: GithubException, url: str) -> ConnectorError:
     if status in (403, 429) and (
         "rate limit" in message.lower() or headers.get("x-ratelimit-remaining") == "0"
     ):
+        reset_at = _reset_at(headers)
         return RateLimited(
             f"GitHub rate limit reached at {url}",
             service=SERVICE,
             status=status,
             url=url,
-            reset_at=_reset_at(headers),
-        )
+            reset_at=reset_at,
+            key="error.http.rate_limited" if reset_at else "error.http.429",
+            params={
+                "service": "github", "url": url, "said": "", "status": status,
+                "when": reset_at.isoformat(timespec="seconds") if reset_at else "",
+            },
+        )  # fmt: skip
     if status == 403:
         return AuthFailed(
             f"GitHub refused access at {url}: {message}",
@@ -723,6 +732,14 @@ def _from_github(exc: GithubException, url: str) -> ConnectorError:
             status=status,
             url=url,
             hint="check the permissions of SWC_GITHUB__TOKEN",
+            key="error.http.403",
+            hint_key="hint.github.403",
+            params={
+                "service": "github",
+                "url": url,
+                "said": f": {message}" if message else "",
+                "status": status,
+            },
         )
     if status == 404:
         return NotFound(f"GitHub: not found at {url}", service=SERVICE, status=status, url=url)

@@ -222,7 +222,8 @@ def error_from_response(
     if status == 404:
         return NotFound(
             f"{service}: {what} not found (404) at {url}{suffix}",
-            hint=not_found_hint, key="error.http.404", hint_key=f"hint.{service}.404", **kw,
+            hint=not_found_hint, key="error.http.404",
+            hint_key=f"hint.{service}.404" if not_found_hint else None, **kw,
         )  # fmt: skip
     if status == 429:
         return RateLimited(
@@ -252,14 +253,16 @@ def _error_from_transient(
         return RateLimited(
             f"{service}: {exc.reason} at {exc.url}{said}{when}",
             reset_at=reset_at,
-            key="error.http.rate_limited" if reset_at else "error.http.429",
+            key=("error.http.rate_limited" if reset_at else "error.http.429")
+            if exc.status == 429
+            else "error.http.5xx_retried",
             params={**params, "when": reset_at.isoformat(timespec="seconds") if reset_at else ""},
             **kw,
         )
     return RemoteUnavailable(
         f"{service}: {exc.reason} at {exc.url}{said}",
         hint="the service is down or overloaded; the next run retries",
-        key="error.http.5xx" if exc.status >= 500 else "error.http.bad_body",
+        key="error.http.5xx_retried" if exc.status >= 500 else "error.http.bad_body",
         hint_key="hint.http.retry_later",
         params=params,
         **kw,

@@ -257,6 +257,14 @@ def download_latest(
                     url=redact(url),
                 )
             found = (version, url, response.content)
+        else:  # no 404 within the cap: the newest is further up than this code expects
+            raise RemoteUnavailable(
+                f"{SERVICE}: versions {start} to {start + MAX_PROBES - 1} all exist at {redact(repository)}; "
+                "the newest is beyond what this version of swc-beheer probes",
+                service=SERVICE,
+                url=redact(repository),
+                hint="pass the newest version's URL to --tooi",
+            )
     if found is None:
         raise NotFound(
             f"{SERVICE}: no version of the register at {redact(version_url(repository, start))} or later",
@@ -265,4 +273,3 @@ def download_latest(
             hint="check SWC_RECONCILE__TOOI_URL",
         )
     return found
-

@@ -755,7 +755,8 @@ def _stamp_after_commit(store: Store, report: RunReport) -> None:
     """Let the run's end include its commit; the data is safe already, so a failure here only loses that."""
     try:
         with store.transaction() as session:
-            report.finished = stamp_finished(session, report.run_id)
+            finished = stamp_finished(session, report.run_id)
+        report.finished = finished  # only once the database holds it too
     except Exception as exc:  # e.g. the database went away right after the commit
         log.warning("run %s: could not record its end after the commit: %s", report.run_id, exc)
 

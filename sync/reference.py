@@ -469,8 +469,11 @@ def refresh_register(
             _fetch_files(str(url), staging, transport)
         try:
             fresh = read_register(staging)
-        except ReferenceError as exc:
-            raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
+        except ReferenceError as exc:  # name the source, not the staging directory that is about to go
+            shown = exc.message.replace(str(staging), source)
+            raise ReferenceError(
+                f"Refresh failed, kept the current register: {shown}", hint=exc.hint
+            ) from exc
         active = _validate(fresh, today or date.today())
         _write_provenance(staging, source)
         _swap(staging, target_dir)
@@ -493,7 +496,9 @@ def _read_tooi(
         try:
             _, location, data = download_latest(repository or TOOI_REPOSITORY, transport=transport)
         except ConnectorError as exc:
-            raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
+            raise ReferenceError(
+                f"Refresh failed, kept the current register: {exc.message}", hint=exc.hint
+            ) from exc
     elif re.match(r"https?://", location):
         try:
             headers = {"User-Agent": "swc-beheer reference refresh"}
@@ -516,11 +521,24 @@ def _read_tooi(
     try:
         return location, parse_tooi_register(data, source=location)
     except ConnectorError as exc:
-        raise ReferenceError(f"Refresh failed, kept the current register: {exc.message}") from exc
+        raise ReferenceError(
+            f"Refresh failed, kept the current register: {exc.message}", hint=exc.hint
+        ) from exc
 
 
 def _files_from_tooi(register: TooiRegister, current: Register, target: Path, source: str) -> None:
     """Write the four files from `register`, keeping what TOOI does not hold from `current`."""
+    missing = sorted(
+        code for code, m in current.municipalities.items()
+        if m.kind == "gemeente" and code not in {g.code for g in register.gemeenten}
+    )  # fmt: skip
+    if missing:  # the register is "compleet": it keeps ended gemeenten too, so a missing one means a bad file
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        raise ReferenceError(
+            f"Refresh failed, kept the current register: {source} lacks {len(missing)} gemeente(n) the "
+            f"current register has ({shown})",
+            hint="TOOI's register keeps ended gemeenten as well; check that this is the complete register",
+        )
     kept_from = Path(current.source)
     _, rows = _rows(kept_from / "gemeenten.csv")
     provinces = {row["provincie_code"]: row["provincie"] for _, row in rows if row.get("provincie_code")}

@@ -186,9 +186,22 @@ def test_a_truncated_register_is_refused(tmp_path: Path) -> None:
     needed = {GEMEENTE + row["code"].lower() for _, row in aliases}
     gemeenten = [n for n in _tooi_from_bundled() if ONT + "gemeentecode" in n]
     nodes = [n for i, n in enumerate(gemeenten) if i < 150 or n["@id"] in needed]  # no events: no successors
-    with pytest.raises(ReferenceError, match=r"only \d+ active gemeenten"):
+    with pytest.raises(ReferenceError, match=r"lacks \d+ gemeente\(n\) the current register has") as info:
         refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes), today=date(2026, 12, 1))
+    assert "x.json" in info.value.message and info.value.hint
     assert not (tmp_path / "ref").exists()
+
+
+def test_a_register_missing_one_ended_gemeente_is_refused(tmp_path: Path) -> None:
+    # TOOI keeps ended gemeenten: losing one would silently drop its history, OIN and KvK
+    nodes = [n for n in _tooi_from_bundled() if n["@id"] != GEMEENTE + "gm0003"]
+    events = [n for n in nodes if PROV + "invalidated" in n]
+    for event in events:
+        event[PROV + "invalidated"] = [
+            ref for ref in event[PROV + "invalidated"] if not ref["@id"].endswith("gm0003")
+        ]
+    with pytest.raises(ReferenceError, match=r"lacks 1 gemeente\(n\) the current register has \(GM0003\)"):
+        refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes), today=date(2026, 12, 1))
 
 
 @pytest.fixture

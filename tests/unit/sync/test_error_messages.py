@@ -64,3 +64,44 @@ def test_user_text_translates_and_falls_back() -> None:
     assert user_text(plain, "nl") == ("Something English", "do this")
     unknown = SwcError("As raised", key="error.not_in_the_catalogue", hint="as raised too")
     assert user_text(unknown, "nl") == ("As raised", "as raised too")
+
+
+def _raised_errors() -> list[SwcError]:
+    """Errors as the real factories build them, for every keyed HTTP case."""
+    import httpx
+    from github import GithubException
+
+    from connectors.github import _auth_failed, _from_github
+    from connectors.http import TransientHTTPError, _error_from_transient, error_from_response
+
+    request = httpx.Request("GET", "https://catalogus.example/api/objects/voorzieningen/gebruik")
+    errors: list[SwcError] = [
+        error_from_response(
+            httpx.Response(status, json={"message": "nope"}, request=request),
+            service,
+            not_found="schema 'gebruik'",
+            not_found_hint="check the slugs",
+        )
+        for status in (401, 403, 404, 429, 500, 418)
+        for service in ("catalogue", "github")
+    ]
+    for status, retry_after in ((429, 30.0), (429, None), (503, 900.0), (503, None), (200, None)):
+        transient = TransientHTTPError("HTTP x", status=status, url=str(request.url), retry_after=retry_after)
+        errors.append(_error_from_transient(transient, "catalogue", reset_at=None))
+    errors.append(_auth_failed(401, "https://api.github.com/repos/x/y"))
+    for status, message in ((403, "API rate limit exceeded"), (403, "Forbidden"), (404, "Not Found")):
+        errors.append(
+            _from_github(GithubException(status, {"message": message}, {}), "https://api.github.com/x")
+        )
+    return errors
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_keyed_errors_fill_every_placeholder(lang: str) -> None:
+    errors = _raised_errors()
+    assert sum(1 for e in errors if e.key) >= 15
+    for error in errors:
+        message, hint = user_text(error, lang)
+        assert "{" not in message and "{" not in (hint or ""), (error.key, message, hint)
+        if error.key:
+            assert message != error.message or lang == "en", error.key
