@@ -528,10 +528,10 @@ def _read_tooi(
 
 def _files_from_tooi(register: TooiRegister, current: Register, target: Path, source: str) -> None:
     """Write the four files from `register`, keeping what TOOI does not hold from `current`."""
+    names = {g.code: g.preferred_name for g in register.gemeenten}
     missing = sorted(
-        code for code, m in current.municipalities.items()
-        if m.kind == "gemeente" and code not in {g.code for g in register.gemeenten}
-    )  # fmt: skip
+        code for code, m in current.municipalities.items() if m.kind == "gemeente" and code not in names
+    )
     if missing:  # the register is "compleet": it keeps ended gemeenten too, so a missing one means a bad file
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
         raise ReferenceError(
@@ -542,7 +542,6 @@ def _files_from_tooi(register: TooiRegister, current: Register, target: Path, so
     kept_from = Path(current.source)
     _, rows = _rows(kept_from / "gemeenten.csv")
     provinces = {row["provincie_code"]: row["provincie"] for _, row in rows if row.get("provincie_code")}
-    names = {g.code: g.preferred_name for g in register.gemeenten}
     stamp = (
         f"# Source: {source} (TOOI rwc_gemeenten_compleet, CC0), converted by swc-beheer reference refresh"
     )
