@@ -20,7 +20,7 @@ demo: $(STAMP)
 ## test: set up and run lint, type checks and the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy config connectors sync journey sandbox
+	$(BIN)/mypy config connectors journey store sync reconcile reports swc_beheer sandbox
 	$(BIN)/pytest -q
 
 clean:

@@ -32,7 +32,7 @@ def main() -> None:
     program, *args = sys.argv[1:]
     sys.argv = [program, *args]
     if program == "swc-beheer":
-        from sync.cli import main as entry
+        from swc_beheer.cli import main as entry
 
         entry()
     elif program == "lean-mirror":

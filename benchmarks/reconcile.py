@@ -38,38 +38,37 @@ SCHEMAS = {
 
 
 
-def _fakes() -> tuple[Any, Any, Any]:
-    """The page/listing/stats shapes the sync reads (the same small fakes the unit tests use)."""
-    from tests.unit.sync.fakes import Listing, Page, Stats
-
-    return Page, Listing, Stats
-
-
 class DatasetSource:
-    """The sandbox dataset as a catalogue source (wire objects -> records via the connector's parser)."""
+    """The sandbox dataset as a catalogue source: wire objects -> records via the connector's own parser,
+    in the connector's own Page / ListingResult / RequestStats types (no HTTP)."""
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]], page_size: int = 5000) -> None:
-        self.objects, self.page_size, self.stats = objects, page_size, _fakes()[2]()
+        from connectors import RequestStats
+
+        self.objects, self.page_size, self.stats = objects, page_size, RequestStats()
 
     async def fetch_pages(
-        self, entity: str, *, since: Any = None, overlap: Any = None
+        self, entity: Any, *, since: Any = None, overlap: Any = None
     ) -> AsyncIterator[Any]:
+        from connectors.catalogue import Page
         from connectors.catalogue_models import parse_record
 
         items = self.objects.get(SCHEMAS[entity], [])
         for number, start in enumerate(range(0, max(len(items), 1), self.page_size), start=1):
             self.stats.requests += 1
             chunk = items[start : start + self.page_size]
-            yield _fakes()[0]([parse_record(entity, obj) for obj in chunk], [], number)  # type: ignore[arg-type]
+            yield Page(entity, number, [parse_record(entity, obj) for obj in chunk], [], len(items))
 
-    def listing(self, entity: str) -> Any:
+    def listing(self, entity: Any) -> Any:
+        from connectors.catalogue import ListingResult
+
         count = len(self.objects.get(SCHEMAS[entity], []))
-        return _fakes()[1](True, count, count, self.stats.requests)
+        return ListingResult(entity, "full", True, count, count, self.stats.requests, 0)
 
 
 def fill_store(url: str, dataset: Any) -> float:
+    from store import open_store
     from sync.catalogue_sync import run_catalogue_sync
-    from sync.store import open_store
 
     store = open_store(url)
     started = time.perf_counter()
@@ -94,9 +93,9 @@ def peak_mb() -> float:
 def measure(url: str, now: str) -> dict[str, Any]:
     """In a fresh process: reconcile twice; return timings, peak RSS and the found (rule, subject) pairs."""
     from config.settings import ReconcileSettings
-    from sync.reconcile import run_reconcile
-    from sync.reference import Register
-    from sync.store import open_store
+    from reconcile import run_reconcile
+    from reconcile.register import Register
+    from store import open_store
 
     baseline = peak_mb()
     store = open_store(url)

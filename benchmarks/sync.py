@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.store_floor import store_floor  # noqa: E402
-from sync.store.base import SQLITE_CACHE_KIB  # noqa: E402
+from store.base import SQLITE_CACHE_KIB  # noqa: E402
 
 PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
 USER, PASSWORD = "bench", "bench-app-password"

@@ -1,6 +1,6 @@
 """Message catalogues: user-facing text lives in JSON files per language (nl default, en), not in code.
 
-Each area keeps its own catalogue (`journey/messages`, `sync/messages`, `sync/reconcile/messages`) as flat
+Each area keeps its own catalogue (`journey/messages`, `reconcile/messages`, `swc_beheer/messages`) as flat
 `{"key": "text with {placeholders}"}` files; this module is the one loader they all use. Lookup order: the
 requested language, then Dutch, then the key itself, so a missing translation never crashes a report. A
 placeholder without a value stays visible as `{name}` rather than raising.

@@ -18,7 +18,6 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from sandbox.datagen import Dataset
 from sandbox.datagen_words import (
     BRAND_HEADS,
     BRAND_TAILS,
@@ -33,6 +32,7 @@ from sandbox.datagen_words import (
     LEGAL_FORMS,
     STANDARDS,
 )
+from sandbox.dataset import Dataset
 
 __all__ = ["Generator", "normalise_name", "NAME_SIMILARITY_LIMIT", "ADMIN_ROLE"]
 
@@ -568,21 +568,6 @@ class Generator:
             other = self.rng.choice(self.usages_of[gebruik["afnemer"]])["module"]
             module_b = other if other != gebruik["module"] and self.rng.random() < 0.75 else None
             self.koppeling(gebruik, module_b, tenant=by_id[gebruik["afnemer"]])
-
-    def run(self) -> Dataset:
-        from sandbox.datagen_plant import plant_after_contacts, plant_before_contacts, plant_final
-
-        self.municipalities()
-        self.natural_orgs()
-        no_users, no_admin = plant_before_contacts(self)
-        self.natural_contacts(no_users, no_admin)
-        plant_after_contacts(self)
-        modules = self.natural_modules()
-        self.natural_usages(modules)
-        self.natural_usage_count = len(self.usages)
-        self.natural_koppelingen()
-        plant_final(self)
-        return self.dataset()
 
     def dataset(self) -> Dataset:
         for org in self.orgs:

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.datagen_build import END, REF_NOW, Generator, _bare, _iso, _slug
+from sandbox.datagen_build import END, MERGED_CODES, REF_NOW, Generator, _bare, _iso, _slug
 
 __all__ = ["plant_before_contacts", "plant_after_contacts", "plant_final"]
 
@@ -30,7 +30,6 @@ def _typo(rng: Any, word: str) -> str:
 
 
 def _merged(g: Generator) -> list[dict[str, Any]]:
-    from sandbox.datagen_build import MERGED_CODES
 
     merged = []
     for code in MERGED_CODES:

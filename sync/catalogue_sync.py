@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -50,10 +50,9 @@ from sqlalchemy.orm import Session
 from config.errors import SwcError
 from connectors import jsoncodec
 from connectors.catalogue_models import ENTITY_TYPES, CatalogueRecord, EntityType
-from sync.runs import RunMode, RunStatus, finish_run, run_lock, stamp_finished, start_run
-from sync.store.base import RawJSON, Store
-from sync.store.bulk import RowWriter, insert_many, inserter, update_many
-from sync.store.catalogue_tables import (
+from store.base import RawJSON, Store
+from store.bulk import RowWriter, insert_many, inserter, update_many
+from store.catalogue_tables import (
     ENTITY_TABLES,
     RECORD_COLUMNS,
     TUPLE_COLUMNS,
@@ -64,9 +63,7 @@ from sync.store.catalogue_tables import (
     sync_run_stats,
     sync_skipped,
 )
-
-if TYPE_CHECKING:
-    from config.settings import Settings
+from store.runs import RunMode, RunStatus, finish_run, run_lock, stamp_finished, start_run
 
 __all__ = [
     "KEPT_SELF_KEYS",
@@ -79,7 +76,6 @@ __all__ = [
     "ProgressCallback",
     "run_catalogue_sync",
     "REPORT_CAP",
-    "sync_catalogue",
 ]
 
 # `@self` keys that carry meaning (soft delete, ownership, publication); all other `@self` keys are volatile.
@@ -799,31 +795,3 @@ def _fail(
             requests=report.requests,
             retries=report.retries,
         )
-
-
-async def sync_catalogue(
-    settings: Settings,
-    *,
-    mode: RunMode = "full",
-    confirm_deletions: bool = False,
-    sandbox: bool | None = None,
-    progress: ProgressCallback | None = None,
-) -> RunReport:
-    """The orchestrator: build store and client from settings (sync.wiring) and run one catalogue sync.
-
-    `sandbox=True` forces the embedded sandbox catalogue, None follows settings.catalogue.base_url.
-    """
-    from sync.wiring import open_services, settings_digest
-
-    with open_services(settings, sandbox=sandbox) as services:
-        async with services.catalogue_client() as client:
-            return await run_catalogue_sync(
-                services.store,
-                client,
-                mode=mode,
-                deletion_brake=settings.sync.deletion_brake,
-                confirm_deletions=confirm_deletions,
-                overlap=timedelta(seconds=settings.catalogue.overlap_seconds),
-                progress=progress,
-                settings_digest=settings_digest(settings, sandbox=services.sandbox is not None),
-            )

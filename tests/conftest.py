@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
         return f"sqlite:///{tmp_path}/store.sqlite3"
     url: str = request.getfixturevalue("pg_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def register() -> Any:
+    """The bundled municipality register (reconcile.register.Register), loaded once."""
+    from reconcile.register import Register
+
+    return Register.load()

@@ -8,7 +8,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from sync.cli import app
+from swc_beheer.cli import app
 
 ROOT = typer.main.get_command(app)
 
@@ -56,10 +56,10 @@ def test_bad_setting_gives_one_clear_error_and_exit_2(monkeypatch: pytest.Monkey
 
 
 def test_docs_cli_md_matches_the_help_texts() -> None:
-    """docs/cli.md is generated from --help; regenerate it with `python -m sync.cli_docs > docs/cli.md`."""
+    """docs/cli.md is generated from --help; regenerate: `python -m swc_beheer.cli_docs > docs/cli.md`."""
     from pathlib import Path
 
-    from sync.cli_docs import render_cli_reference
+    from swc_beheer.cli_docs import render_cli_reference
 
     def words(text: str) -> list[str]:
         return text.split()  # box drawing and padding may differ by terminal; the words may not

@@ -17,9 +17,9 @@ from connectors.http import RetryPolicy
 from sandbox.catalogue import CatalogueState, create_app
 from sandbox.faults import FaultPlan
 from sandbox.server import serve_in_thread
+from store import Store, open_store
+from store.catalogue_tables import ENTITY_TABLES
 from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
-from sync.store import Store, open_store
-from sync.store.catalogue_tables import ENTITY_TABLES
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import serve_in_thread
-from sync.cli import app
-from sync.runs import run_lock
-from sync.store import open_store
-from sync.store.catalogue_tables import sync_run
+from store import open_store
+from store.catalogue_tables import sync_run
+from store.runs import run_lock
+from swc_beheer.cli import app
 from tests.integration.test_catalogue_sync import PASSWORD, USER, Catalogue, tiny_dataset
 
 pytestmark = pytest.mark.integration

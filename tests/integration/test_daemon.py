@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from config import load_settings
-from sync.daemon import Daemon, JobSpec, build_jobs
-from sync.store import open_store
+from store import open_store
+from swc_beheer.daemon import Daemon, JobSpec, build_jobs
 
 pytestmark = pytest.mark.integration
 

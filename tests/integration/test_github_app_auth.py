@@ -25,7 +25,7 @@ from connectors.github import GitHubClient
 from connectors.github_models import IssueKey
 from sandbox.github import SEED_REPO, AppRegistration, GitHubState, create_app
 from sandbox.server import ServerHandle, serve_in_thread
-from sync.wiring import build_github_client
+from swc_beheer.wiring import build_github_client
 
 pytestmark = pytest.mark.integration
 APP_ID, INSTALLATION = 4242, 99

@@ -18,17 +18,16 @@ from journey.parser import load_journey
 from journey.rollup import build_board
 from sandbox.github import SEED_REPO, GitHubState, create_app
 from sandbox.server import ServerHandle, serve_in_thread
-from sync.commands.journey_publish import register_publish
+from store.base import Store, open_store
+from swc_beheer.commands.journey_publish import register_publish
+from swc_beheer.journey_jobs import DASHBOARD_MARKER, run_publish
 from sync.journey_sync import (
-    DASHBOARD_MARKER,
     changes_since,
     issue_keys,
     load_issue_states,
     record_step_statuses,
     refresh_journeys,
-    run_publish,
 )
-from sync.store.base import Store, open_store
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -42,7 +42,7 @@ def _data(orgs: list[dict[str, Any]]) -> dict[str, Any]:
 @contextmanager
 def serve(data_file: Path) -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sync.cli", "sandbox", "serve", "--data", str(data_file), "--port", "0"],
+        [sys.executable, "-m", "swc_beheer.cli", "sandbox", "serve", "--data", str(data_file), "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
     )  # fmt: skip
@@ -71,7 +71,7 @@ def sync(url: str, store: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SWC_CATALOGUE__BASE_URL": url,
            "SWC_CATALOGUE__USER": "beheer", "SWC_CATALOGUE__PASSWORD": "sandbox-app-password",
            "SWC_STORE__URL": store, "SWC_SYNC__DELETION_BRAKE": "1"}  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "sync.cli", "sync", "--full", "--json"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "swc_beheer.cli", "sync", "--full", "--json"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     report: dict[str, Any] = json.loads(done.stdout)

@@ -11,13 +11,13 @@ import pytest
 
 from config.settings import ReconcileSettings
 from connectors.catalogue import CatalogueClient
+from reconcile import run_reconcile
+from reconcile.register import Register
 from sandbox.catalogue import CatalogueState, create_app
 from sandbox.datagen import generate
 from sandbox.server import serve_in_thread
+from store import Store, open_store
 from sync.catalogue_sync import run_catalogue_sync
-from sync.reconcile import run_reconcile
-from sync.reference import Register
-from sync.store import Store, open_store
 
 pytestmark = pytest.mark.integration
 

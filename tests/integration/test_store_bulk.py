@@ -1,4 +1,4 @@
-"""sync.store.bulk writes rows that read back exactly like rows written through SQLAlchemy Core.
+"""store.bulk writes rows that read back exactly like rows written through SQLAlchemy Core.
 
 For every entity table and catalogue_version, one set of rows goes in through Core (ids starting with "a")
 and the same set through `insert_many` / `update_many` (ids starting with "b"). Then:
@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors import jsoncodec
-from sync.store import Store, open_store
-from sync.store.base import RawJSON
-from sync.store.bulk import insert_many, update_many
-from sync.store.catalogue_tables import ENTITY_TABLES, UTCDateTime, catalogue_version
+from store import Store, open_store
+from store.base import RawJSON
+from store.bulk import insert_many, update_many
+from store.catalogue_tables import ENTITY_TABLES, UTCDateTime, catalogue_version
 
 pytestmark = pytest.mark.integration
 

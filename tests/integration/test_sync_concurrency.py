@@ -26,8 +26,8 @@ from connectors.catalogue import CatalogueClient
 from connectors.http import build_http_client
 from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import App, Request, Response, serve_in_thread
-from sync.store import Store, open_store
-from sync.store.catalogue_tables import (
+from store import Store, open_store
+from store.catalogue_tables import (
     ENTITY_TABLES,
     catalogue_version,
     count_live,

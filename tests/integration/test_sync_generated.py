@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.catalogue import CatalogueClient
+from store import open_store
+from store.catalogue_tables import ENTITY_TABLES
 from sync.catalogue_sync import run_catalogue_sync
-from sync.store import open_store
-from sync.store.catalogue_tables import ENTITY_TABLES
 from tests.integration.test_catalogue_sync import served_hashes, stored_hashes
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import serve_in_thread
-from sync.store import open_store
-from sync.store.catalogue_tables import catalogue_version, sync_run
+from store import open_store
+from store.catalogue_tables import catalogue_version, sync_run
 from tests.integration.test_catalogue_sync import (
     PASSWORD,
     USER,
@@ -43,7 +43,7 @@ CHILD = textwrap.dedent(
     from sandbox.faults import FaultPlan
     from sandbox.server import serve_in_thread
     from sync.catalogue_sync import run_catalogue_sync
-    from sync.store import open_store
+    from store import open_store
 
     data_file, store_url, user, password = sys.argv[1:5]
     state = CatalogueState(json.load(open(data_file)))

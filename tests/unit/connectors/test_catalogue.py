@@ -14,8 +14,8 @@ from config.errors import ConfigError
 from connectors.catalogue import CatalogueClient, Page
 from connectors.catalogue_models import Organisation
 from connectors.errors import AuthFailed, NotFound, RateLimited, RemoteUnavailable, UnexpectedPayload
-from tests.unit.connectors.fake_register import T0, FakeRegister, make_object
-from tests.unit.connectors.helpers import PASSWORD, FakeTime
+from tests.helpers.fake_register import T0, FakeRegister, make_object
+from tests.helpers.fake_time import PASSWORD, FakeTime
 
 pytestmark = pytest.mark.anyio
 

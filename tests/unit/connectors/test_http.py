@@ -31,7 +31,7 @@ from connectors.http import (
     parse_retry_after,
     redact,
 )
-from tests.unit.connectors.helpers import PASSWORD, FakeTime
+from tests.helpers.fake_time import PASSWORD, FakeTime
 
 pytestmark = pytest.mark.anyio
 

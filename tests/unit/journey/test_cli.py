@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from config.settings import DEFAULT_JOURNEY, load_settings
 from connectors.github_models import IssueInfo, IssueKey
-from sync.cli import app
-from sync.journey_sync import build_status_board
+from swc_beheer.cli import app
+from swc_beheer.journey_jobs import build_status_board
 
 REPO = "VNG-Realisatie/Softwarecatalogus"
 CLEAN = "## Fase 1: Test\n\n| Stap | Actie | Issue |\n|---|---|---|\n| 1.1 | Doe | #5 |\n"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import app
-from sync.reconcile import fingerprint
-from sync.reference import BUNDLED_DIR, REFERENCE_FILES
-from sync.store import open_store
-from tests.unit.reconcile.conftest import days_ago, gemeente, supplier, sync_records
+from reconcile import fingerprint
+from reconcile.register import BUNDLED_DIR, REFERENCE_FILES
+from store import open_store
+from swc_beheer.cli import app
+from tests.helpers.records import days_ago, gemeente, supplier, sync_records
 
 runner = CliRunner()
 

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from config import SwcError
 from config.settings import ReconcileSettings
-from sync.reconcile import accept_finding, run_reconcile
-from sync.reconcile.lifecycle import FindingNotFound
-from sync.reference import Register
-from sync.store import open_store
-from tests.unit.reconcile.conftest import gemeente, supplier, sync_records
+from reconcile import accept_finding, run_reconcile
+from reconcile.lifecycle import FindingNotFound
+from reconcile.register import Register
+from store import open_store
+from tests.helpers.records import gemeente, supplier, sync_records
 
 
 def test_reconcile_refuses_a_store_without_a_full_sync(tmp_path: Path, register: Register) -> None:

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from config.errors import SwcError
 from config.settings import ReconcileSettings
-from sync.reconcile import accept_finding, fingerprint, list_findings, run_reconcile, unaccept_finding
-from sync.reconcile.lifecycle import FindingNotFound
-from sync.store import open_store
-from sync.store.base import metadata
-from tests.unit.reconcile.conftest import NOW, days_ago, supplier, sync_records, user
+from reconcile import accept_finding, fingerprint, list_findings, run_reconcile, unaccept_finding
+from reconcile.lifecycle import FindingNotFound
+from store import open_store
+from store.base import metadata
+from tests.helpers.records import NOW, days_ago, supplier, sync_records, user
 
 RULES = ["supplier_concept", "invalid_email", "user_of_deleted_organisation"]
 

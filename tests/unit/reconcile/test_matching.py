@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from connectors.catalogue_models import Organisation
-from sync.reconcile.matching import match_catalogue, match_organisation
-from sync.reference import Register
+from reconcile.matching import match_catalogue, match_organisation
+from reconcile.register import Register
 
 TODAY = date(2026, 6, 1)
 

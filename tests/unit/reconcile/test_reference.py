@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.reference import (
+from reconcile.register import (
     BUNDLED_DIR,
     REFERENCE_FILES,
     ReferenceError,

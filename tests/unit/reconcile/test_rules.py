@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from sync.reconcile.engine import check_rules, enabled_rules
-from sync.reconcile.model import Finding, Snapshot, fingerprint
-from sync.reconcile.rules import RULES
-from tests.unit.reconcile.conftest import (
+from reconcile.engine import check_rules, enabled_rules
+from reconcile.model import Finding, Snapshot, fingerprint
+from reconcile.rules import RULES
+from tests.helpers.records import (
     Koppeling,
     Package,
     Usage,

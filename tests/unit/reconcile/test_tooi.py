@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from connectors.tooi import ONT, PROV, parse_tooi_register
+from reconcile.register import BUNDLED_DIR, ReferenceError, Register, _rows, refresh_register
 from sandbox.server import Request, Response, serve_in_thread
-from sync.reference import BUNDLED_DIR, ReferenceError, Register, _rows, refresh_register
 
 GEMEENTE = "https://identifier.overheid.nl/tooi/id/gemeente/"
 PROVINCIE = "https://identifier.overheid.nl/tooi/id/provincie/"

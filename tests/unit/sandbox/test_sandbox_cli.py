@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from sandbox.datagen import Dataset
-from sync.cli import app
+from swc_beheer.cli import app
 
 runner = CliRunner()
 

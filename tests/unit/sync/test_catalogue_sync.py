@@ -13,11 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.catalogue_models import ENTITY_TYPES
-from sync import catalogue_sync
-from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
-from sync.runs import SyncAborted, run_lock, utcnow
-from sync.store import Store, open_store
-from sync.store.catalogue_tables import (
+from store import Store, open_store
+from store.catalogue_tables import (
     ENTITY_TABLES,
     as_of,
     catalogue_version,
@@ -27,7 +24,10 @@ from sync.store.catalogue_tables import (
     sync_run_stats,
     sync_skipped,
 )
-from tests.unit.sync.fakes import FakeCatalogue, FakeClient, Skip
+from store.runs import SyncAborted, run_lock, utcnow
+from sync import catalogue_sync
+from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
+from tests.helpers.catalogue_fakes import FakeCatalogue, FakeClient, Skip
 
 
 @pytest.fixture
@@ -436,8 +436,8 @@ def test_organisations_without_users_or_usage_look_like_missing_rights(store: St
     """RBAC answers 200 with filtered rows: without rights one sees organisations but no users or usage."""
     from rich.console import Console
 
+    from swc_beheer.summary import render_run_summary
     from sync.catalogue_sync import RIGHTS_CHECK_MIN_ORGANISATIONS
-    from sync.reports.run_summary import render_run_summary
 
     cat = FakeCatalogue()
     for i in range(RIGHTS_CHECK_MIN_ORGANISATIONS):

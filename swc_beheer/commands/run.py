@@ -1,0 +1,88 @@
+"""CLI commands: run (the main job) and serve (the daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from swc_beheer.cli_support import console, err_console, settings_from, user_errors
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `run` and `serve` to the root app."""
+
+    @app.command("run")
+    def run_command(
+        ctx: typer.Context,
+        sandbox: bool = typer.Option(
+            False,
+            "--sandbox",
+            help="Use the embedded sandbox catalogue and GitHub, whatever the settings say.",
+        ),
+        reports: Path | None = typer.Option(
+            None,
+            "--reports",
+            help="Where to write the board and findings (default: SWC_REPORTS_DIR, else 'reports' beside a "
+            "SQLite database, else ./reports).",
+        ),
+    ) -> None:
+        """Run the main job once: full catalogue sync, journey issue refresh, reconciliation, reports.
+
+        Exit codes as `swc-beheer sync`; 3 also when the journey refresh or reconciliation failed.
+        """
+        from swc_beheer.i18n import t
+        from swc_beheer.jobs import run_main_job, sandbox_settings
+        from swc_beheer.summary import live_progress, render_main_summary, render_run_summary
+
+        settings = settings_from(ctx)
+        if sandbox:
+            settings = sandbox_settings(settings)
+        lang = settings.language
+        with user_errors(lang), live_progress(err_console, lang) as progress:
+            report = asyncio.run(run_main_job(settings, progress=progress, report_dir=reports, lang=lang))
+        console.print(render_run_summary(report.sync, lang))
+        for line in render_main_summary(report, lang):
+            console.print(line, highlight=False, markup=False)
+        console.print(t("run.done", lang, location=report.sync.store_location), highlight=False, markup=False)
+        raise typer.Exit(report.exit_code)
+
+    @app.command("serve")
+    def serve_command(ctx: typer.Context) -> None:
+        """Run the daemon: scheduled sync, journey refresh and reconciliation, with /healthz and /status.
+
+        Intervals and the health endpoint come from SWC_SYNC__INTERVAL_SECONDS, SWC_SYNC__FULL_EVERY and
+        SWC_DAEMON__*. Stops cleanly on Ctrl-C or SIGTERM (a running sync finishes its transaction first).
+        """
+        from swc_beheer.daemon import Daemon, build_jobs
+
+        settings = settings_from(ctx)
+        stop = threading.Event()
+        with user_errors(settings.language):
+            daemon = Daemon(
+                build_jobs(settings),
+                host=settings.daemon.host,
+                port=settings.daemon.port,
+                store_url=settings.store.url,
+            )
+            try:
+                daemon.start()
+            except OSError as exc:
+                from config import ConfigError
+
+                raise ConfigError(
+                    f"cannot listen on {settings.daemon.host}:{settings.daemon.port} ({exc.strerror})",
+                    hint="set SWC_DAEMON__PORT to a free port",
+                ) from exc
+        err_console.print(
+            f"swc-beheer serve: health on http://{daemon.host}:{daemon.port}/healthz", highlight=False
+        )
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        daemon.stop()

@@ -1,0 +1,201 @@
+"""The service's jobs as orchestrators over Settings: used by `swc-beheer run` and by the daemon.
+
+Each job opens what it needs (through swc_beheer.wiring) and closes it again, so a job can
+run in any thread at any time. Library functions return reports; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config import Settings, SwcError
+
+if TYPE_CHECKING:
+    from reconcile import ReconcileReport
+    from store.runs import RunMode
+    from swc_beheer.journey_jobs import JourneyRunReport
+    from sync.catalogue_sync import ProgressCallback, RunReport
+
+__all__ = [
+    "MainJobReport",
+    "catalogue_job",
+    "journey_job",
+    "reconcile_job",
+    "publish_job",
+    "reconcile_once",
+    "run_main_job",
+    "sandbox_settings",
+    "sync_catalogue",
+]
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The same settings with both remotes (catalogue and GitHub) pointed at the embedded sandboxes."""
+    catalogue = settings.catalogue.model_copy(update={"base_url": "sandbox"})
+    github = settings.github.model_copy(update={"base_url": "sandbox"})
+    return settings.model_copy(update={"catalogue": catalogue, "github": github})
+
+
+def reconcile_once(settings: Settings, *, now: datetime | None = None) -> ReconcileReport:
+    """One reconciliation of the stored catalogue against the rules and the municipality register."""
+    from reconcile import CatalogueLinks, run_reconcile
+    from reconcile.register import Register
+    from swc_beheer.wiring import open_store_from
+
+    cat = settings.catalogue
+    links = (
+        None
+        if cat.is_sandbox
+        else CatalogueLinks(cat.base_url, cat.api_prefix, cat.register_slug, dict(cat.schemas))
+    )
+    store = open_store_from(settings)
+    try:
+        register = Register.load(settings.reconcile.reference_dir)
+        return run_reconcile(store, register, settings.reconcile, now or datetime.now(UTC), links=links)
+    finally:
+        store.close()
+
+
+async def sync_catalogue(
+    settings: Settings,
+    *,
+    mode: RunMode = "full",
+    confirm_deletions: bool = False,
+    sandbox: bool | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """The orchestrator: build store and client from settings (swc_beheer.wiring) and run one catalogue sync.
+
+    `sandbox=True` forces the embedded sandbox catalogue, None follows settings.catalogue.base_url.
+    """
+    from swc_beheer.wiring import open_services, settings_digest
+    from sync.catalogue_sync import run_catalogue_sync
+
+    with open_services(settings, sandbox=sandbox) as services:
+        async with services.catalogue_client() as client:
+            return await run_catalogue_sync(
+                services.store,
+                client,
+                mode=mode,
+                deletion_brake=settings.sync.deletion_brake,
+                confirm_deletions=confirm_deletions,
+                overlap=timedelta(seconds=settings.catalogue.overlap_seconds),
+                progress=progress,
+                settings_digest=settings_digest(settings, sandbox=services.sandbox is not None),
+            )
+
+
+@dataclass
+class MainJobReport:
+    """`swc-beheer run`: the catalogue sync, the journey refresh and the reconciliation, with any failure."""
+
+    sync: RunReport
+    journey: JourneyRunReport | None = None
+    journey_error: str | None = None
+    reconcile: ReconcileReport | None = None
+    reconcile_error: str | None = None
+    reports: list[Path] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """The catalogue sync's exit code, or 3 (partial) when a later step failed or was deferred."""
+        if self.sync.exit_code != 0:
+            return self.sync.exit_code
+        deferred = self.journey is not None and bool(self.journey.refresh.deferred)
+        return 3 if (self.journey_error or self.reconcile_error or deferred) else 0
+
+
+async def run_main_job(
+    settings: Settings,
+    *,
+    progress: ProgressCallback | None = None,
+    report_dir: Path | None = None,
+    lang: str | None = None,
+) -> MainJobReport:
+    """Sync the catalogue, refresh the journeys' issues, reconcile, and write the board and findings reports.
+
+    A failing later step is recorded, not raised: the sync's data is already safely committed.
+    """
+    from swc_beheer.journey_jobs import run_journey_refresh
+
+    report = MainJobReport(sync=await sync_catalogue(settings, mode="full", progress=progress))
+    try:
+        report.journey = await run_journey_refresh(settings)
+    except SwcError as exc:
+        report.journey_error = exc.message
+    if report.sync.status != "failed":
+        try:
+            report.reconcile = reconcile_once(settings)
+        except SwcError as exc:
+            report.reconcile_error = exc.message
+    directory = report_dir or default_report_dir(settings)
+    report.reports = write_reports(report, directory, lang or settings.language)
+    return report
+
+
+def default_report_dir(settings: Settings) -> Path:
+    """SWC_REPORTS_DIR, else `reports/` beside a SQLite database file, else ./reports."""
+    from sqlalchemy.engine import make_url
+
+    if settings.reports_dir is not None:
+        return settings.reports_dir
+    url = make_url(settings.store.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database or "").resolve().parent / "reports"
+    return Path("reports")
+
+
+def write_reports(report: MainJobReport, directory: Path, lang: str) -> list[Path]:
+    """The journey board (HTML) and the findings (HTML) of this run, for people to open."""
+    from journey.render import render_html
+    from reports.files import write_output
+    from reports.findings import write_report
+
+    written: list[Path] = []
+    if report.journey is not None:
+        board = render_html(report.journey.board, lang)
+        written.append(write_output(directory / "journey-board.html", board))
+    if report.reconcile is not None:
+        written.append(write_report(report.reconcile, directory, "html", lang))  # type: ignore[arg-type]
+    return written
+
+
+# --- daemon jobs: (outcome, one-line message) --------------------------------------------------------------
+
+
+def catalogue_job(settings: Settings, *, full: bool) -> tuple[str, str]:
+    run = asyncio.run(sync_catalogue(settings, mode="full" if full else "incremental"))
+    counts = {name: (s.new, s.changed, s.deleted) for name, s in run.stats.items()}
+    return run.status, f"run {run.run_id} {run.mode}: (new, changed, deleted) {counts}; {run.error or ''}"
+
+
+def journey_job(settings: Settings) -> tuple[str, str]:
+    from swc_beheer.journey_jobs import run_journey_refresh
+
+    result = asyncio.run(run_journey_refresh(settings))
+    refresh = result.refresh
+    outcome = "partial" if refresh.deferred else "success"
+    return outcome, (
+        f"{refresh.keys} issues, {len(refresh.changes)} changes, {len(result.step_changes)} step "
+        f"changes, {refresh.requests} requests, {len(refresh.deferred)} deferred"
+    )
+
+
+def reconcile_job(settings: Settings) -> tuple[str, str]:
+    result = reconcile_once(settings)
+    return "success", (
+        f"{len(result.findings)} findings ({len(result.alerting)} alerting, "
+        f"{result.stats.new} new, {result.stats.resolved} resolved)"
+    )
+
+
+def publish_job(settings: Settings) -> tuple[str, str]:
+    """The daemon's opt-in dashboard job (only scheduled when SWC_JOURNEY__PUBLISH_DASHBOARD is true)."""
+    from swc_beheer.journey_jobs import run_publish
+
+    result = asyncio.run(run_publish(settings, explicit=False))
+    return "success", f"dashboard {result.action} #{result.number} ({result.chars} characters)"

@@ -1,1 +1,0 @@
-"""Reports: renderers of run results and catalogue overviews."""
