@@ -4,8 +4,12 @@ WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY config ./config
 COPY connectors ./connectors
-COPY sync ./sync
 COPY journey ./journey
+COPY store ./store
+COPY sync ./sync
+COPY reconcile ./reconcile
+COPY reports ./reports
+COPY swc_beheer ./swc_beheer
 COPY sandbox ./sandbox
 RUN pip install --no-cache-dir . && useradd --create-home swc
 USER swc
