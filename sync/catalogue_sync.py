@@ -146,7 +146,7 @@ def prepare_page(run: _Run, entity: EntityType, page: _Page) -> PreparedPage:
 
 
 def save_prepared(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
-    """Write a prepared page: insert new, update changed/restored, touch unchanged (batched)."""
+    """Write a prepared page (store.catalogue_writes.save_page) and count what it did into `stats`."""
     stats.add(save_page(run.scope, page))
 
 
