@@ -7,7 +7,7 @@ Entity tables (`catalogue_<entity>`) hold the newest known state of every object
 the record's fields as typed columns (tuples as JSON arrays) plus the common bookkeeping columns
 
     id              the object uuid (primary key)
-    content_hash    sha256 of the normalised raw object (see sync.catalogue_sync.content_hash)
+    content_hash    sha256 of the normalised raw object (see sync.content_hash)
     raw             the object as last received
     remote_created  @self.created;  remote_updated  @self.updated
     first_seen      when a sync first saw it;  last_seen  the last sync that listed it
@@ -410,7 +410,7 @@ def as_of(session: Session, entity_type: EntityType, when: datetime) -> Iterator
         .group_by(v.c.id)
         .subquery()
     )
-    # the current version's row holds no raw: the entity row does (see sync.catalogue_sync._version)
+    # the current version's row holds no raw: the entity row does (see store.catalogue_writes._version)
     raw = sa.func.coalesce(v.c.raw, table.c.raw, type_=JSONType)
     columns = [c for c in v.c if c.name != "raw"]
     stmt = (

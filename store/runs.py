@@ -1,6 +1,6 @@
 """Sync run bookkeeping: the single-run lock, `sync_run` rows and their life cycle, SyncAborted.
 
-Life cycle of a run (see sync.catalogue_sync for the data part):
+Life cycle of a run (see sync.catalogue_sync and store.catalogue_writes for the data part):
 
 1. `run_lock(store)` takes the lock or raises SyncAborted. PostgreSQL: a session advisory lock on a
    dedicated connection (released by the server if the process dies), keyed by lock name and schema.

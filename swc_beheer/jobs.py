@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from reconcile import ReconcileReport
     from store.runs import RunMode
     from swc_beheer.journey_jobs import JourneyRunReport
-    from sync.catalogue_sync import ProgressCallback, RunReport
+    from sync.catalogue_sync import ProgressCallback
+    from sync.run_report import RunReport
 
 __all__ = [
     "MainJobReport",

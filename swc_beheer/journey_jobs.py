@@ -17,14 +17,9 @@ from connectors.github_models import IssueInfo, IssueKey
 from journey.models import Journey
 from journey.rollup import Board
 from store.base import Store
+from store.journey import StepChange, load_issue_states
 from swc_beheer.wiring import build_github_client
-from sync.journey_sync import (
-    RefreshReport,
-    StepChange,
-    load_issue_states,
-    record_step_statuses,
-    refresh_journeys,
-)
+from sync.journey_sync import RefreshReport, record_step_statuses, refresh_journeys
 
 __all__ = [
     "DASHBOARD_MARKER",

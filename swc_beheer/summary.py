@@ -18,7 +18,8 @@ from swc_beheer.i18n import error_text, messages, t
 if TYPE_CHECKING:
     from swc_beheer.jobs import MainJobReport
     from swc_beheer.journey_jobs import JourneyRunReport
-    from sync.catalogue_sync import ProgressCallback, RunReport
+    from sync.catalogue_sync import ProgressCallback
+    from sync.run_report import RunReport
 
 __all__ = [
     "render_run_summary",

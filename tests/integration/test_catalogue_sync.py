@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from connectors.catalogue import CatalogueClient
 from connectors.http import RetryPolicy
@@ -18,92 +12,18 @@ from sandbox.catalogue import CatalogueState, create_app
 from sandbox.faults import FaultPlan
 from sandbox.server import serve_in_thread
 from store import Store, open_store
-from store.catalogue_tables import ENTITY_TABLES
-from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
+from tests.helpers.sync_checks import (
+    PASSWORD,
+    SCHEMA_OF,
+    USER,
+    Catalogue,
+    run,
+    served_hashes,
+    stored_hashes,
+    tiny_dataset,
+)
 
 pytestmark = pytest.mark.integration
-
-USER, PASSWORD = "beheer", "sandbox-app-password"
-SCHEMA_OF = {
-    "organisation": "organisatie",
-    "contact": "contactpersoon",
-    "package": "module",
-    "usage": "gebruik",
-    "koppeling": "koppeling",
-}
-
-
-def tiny_dataset(seed: int = 1, *, gemeenten: int = 20, usages: int = 80) -> dict[str, list[dict[str, Any]]]:
-    """A small gen-2 catalogue (~150 objects) with every entity type; deterministic for a seed."""
-    rng = random.Random(seed)
-
-    def uid() -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-    orgs = [
-        {"id": uid(), "naam": f"Gemeente {i}", "type": "Gemeente", "status": "Actief", "cbsCode": 100 + i}
-        for i in range(gemeenten)
-    ]
-    suppliers = [
-        {"id": uid(), "naam": f"Leverancier {i} B.V.", "type": "Leverancier", "status": "Actief",
-         "kvkNummer": f"{10000000 + i}"}
-        for i in range(5)
-    ]  # fmt: skip
-    coop = {"id": uid(), "naam": "Samenwerking West", "type": "Samenwerking", "status": "Actief",
-            "deelnemers": [o["id"] for o in orgs[:4]]}  # fmt: skip
-    modules = [
-        {
-            "id": uid(),
-            "naam": f"Pakket {i}",
-            "aanbieder": suppliers[i % 5]["id"],
-            "beschrijvingKort": f"Pakket {i}",
-        }
-        for i in range(15)
-    ]
-    contacts = [
-        {"id": uid(), "voornaam": f"Voornaam{i}", "achternaam": "Jansen", "e-mailadres": f"u{i}@example.nl",
-         "organisatie": orgs[i % gemeenten]["id"], "rollen": ["Organisatie-beheerder"]}
-        for i in range(gemeenten)
-    ]  # fmt: skip
-    gebruik = [
-        {
-            "id": uid(),
-            "afnemer": orgs[i % gemeenten]["id"],
-            "module": modules[i % 15]["id"],
-            "status": "In productie",
-        }
-        for i in range(usages)
-    ]
-    koppelingen = [
-        {"id": uid(), "moduleA": modules[i]["id"], "moduleB": modules[i + 1]["id"], "type": "Applicatie"}
-        for i in range(10)
-    ]
-    data = {
-        "organisatie": [*orgs, *suppliers, coop],
-        "contactpersoon": contacts,
-        "module": modules,
-        "gebruik": gebruik,
-        "koppeling": koppelingen,
-    }
-    start = datetime(2025, 3, 1, tzinfo=UTC)
-    for objects in data.values():  # timestamps spread over months, as in the real catalogue
-        for obj in objects:
-            created = start + timedelta(hours=rng.randrange(24 * 200))
-            updated = created + timedelta(hours=rng.randrange(24 * 100))
-            obj["@self"] = {"created": created.isoformat(), "updated": updated.isoformat()}
-    return data
-
-
-class Catalogue:
-    """A running sandbox catalogue and a way to build clients for it."""
-
-    def __init__(self, state: CatalogueState, url: str) -> None:
-        self.state, self.url = state, url
-
-    def client(self, **kw: Any) -> CatalogueClient:
-        options: dict[str, Any] = {"page_size": 10, "concurrency": 4, "timeout": 5.0}
-        options.update(kw)
-        return CatalogueClient.connect(self.url, user=USER, password=PASSWORD, **options)
 
 
 @pytest.fixture
@@ -118,35 +38,6 @@ def store(store_url: str) -> Iterator[Store]:
     s = open_store(store_url)
     yield s
     s.close()
-
-
-def run(store: Store, client: CatalogueClient, **kw: Any) -> RunReport:
-    async def go() -> RunReport:
-        async with client:
-            return await run_catalogue_sync(store, client, **kw)
-
-    return asyncio.run(go())
-
-
-def _live_hashes(table: sa.Table) -> sa.Select[tuple[str, str]]:
-    return sa.select(table.c.id, table.c.content_hash).where(table.c.deleted_at.is_(None))
-
-
-def stored_hashes(store: Store) -> dict[str, dict[str, str]]:
-    """Live records per entity type: id -> content hash."""
-    with store.sessions() as session:
-        return {
-            entity: {row.id: row.content_hash for row in session.execute(_live_hashes(t))}
-            for entity, t in ENTITY_TABLES.items()
-        }
-
-
-def served_hashes(state: CatalogueState) -> dict[str, dict[str, str]]:
-    snapshot = state.snapshot()
-    return {
-        entity: {o["id"]: content_hash(o) for o in snapshot.get(schema, [])}
-        for entity, schema in SCHEMA_OF.items()
-    }
 
 
 def test_full_sync_equals_the_served_catalogue(store: Store, catalogue: Catalogue) -> None:
@@ -227,7 +118,11 @@ def test_faults_end_in_the_same_store_as_a_clean_run(store: Store) -> None:
     assert report.status == "success", report.error
     # every kind of fault reached the sync, and each was retried away
     assert {kind for kind, count in plan.injected.items() if count} == {
-        "error", "rate_limit", "timeout", "truncate", "reset"
+        "error",
+        "rate_limit",
+        "timeout",
+        "truncate",
+        "reset",
     }, plan.injected
     assert report.retries >= sum(plan.injected.values())
     assert stored_hashes(store) == served_hashes(state)

@@ -16,7 +16,7 @@ from store import open_store
 from store.catalogue_tables import sync_run
 from store.runs import run_lock
 from swc_beheer.cli import app
-from tests.integration.test_catalogue_sync import PASSWORD, USER, Catalogue, tiny_dataset
+from tests.helpers.sync_checks import PASSWORD, USER, Catalogue, tiny_dataset
 
 pytestmark = pytest.mark.integration
 

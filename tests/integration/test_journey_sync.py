@@ -1,4 +1,4 @@
-"""refresh_journeys, step statuses, changes_since, journey publish: sandbox over HTTP, SQLite + PostgreSQL."""
+"""refresh_journeys, step statuses, load_changes_since, publish: sandbox over HTTP, SQLite + PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,15 +19,10 @@ from journey.rollup import build_board
 from sandbox.github import SEED_REPO, GitHubState, create_app
 from sandbox.server import ServerHandle, serve_in_thread
 from store.base import Store, open_store
+from store.journey import load_changes_since, load_issue_states
 from swc_beheer.commands.journey_publish import register_publish
 from swc_beheer.journey_jobs import DASHBOARD_MARKER, run_publish
-from sync.journey_sync import (
-    changes_since,
-    issue_keys,
-    load_issue_states,
-    record_step_statuses,
-    refresh_journeys,
-)
+from sync.journey_sync import issue_keys, record_step_statuses, refresh_journeys
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -78,7 +73,7 @@ def test_refresh_saves_issues_and_records_history_of_changes(
     fields = {(c.key.number, c.field, c.new) for c in changed.changes}
     assert (143, "state", "closed") in fields and (143, "state_reason", "completed") in fields
     assert any(number == 75 and name == "labels" and "blocked" in (new or "") for number, name, new in fields)
-    since = changes_since(store, T0 + timedelta(minutes=30))
+    since = load_changes_since(store, T0 + timedelta(minutes=30))
     assert {(c.key.number, c.field) for c in since.issues} == {
         (c.key.number, c.field) for c in changed.changes
     }
@@ -107,7 +102,7 @@ def test_step_statuses_and_their_changes_are_recorded(
     board = build_board(parsed, load_issue_states(store), now=later, default_repo=SEED_REPO)
     moved = record_step_statuses(store, board, now=later)
     assert moved and all(change.old is not None and change.old != change.new for change in moved)
-    assert {c.step for c in changes_since(store, T0).steps} == {c.step for c in moved}
+    assert {c.step for c in load_changes_since(store, T0).steps} == {c.step for c in moved}
     client.close()
 
 

@@ -37,7 +37,7 @@ from store.catalogue_tables import (
     sync_run_stats,
     sync_skipped,
 )
-from tests.integration.test_catalogue_sync import (
+from tests.helpers.sync_checks import (
     PASSWORD,
     SCHEMA_OF,
     USER,

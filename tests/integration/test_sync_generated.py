@@ -18,7 +18,7 @@ from connectors.catalogue import CatalogueClient
 from store import open_store
 from store.catalogue_tables import ENTITY_TABLES
 from sync.catalogue_sync import run_catalogue_sync
-from tests.integration.test_catalogue_sync import served_hashes, stored_hashes
+from tests.helpers.sync_checks import served_hashes, stored_hashes
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import serve_in_thread
 from store import open_store
 from store.catalogue_tables import catalogue_version, sync_run
-from tests.integration.test_catalogue_sync import (
+from tests.helpers.sync_checks import (
     PASSWORD,
     USER,
     Catalogue,

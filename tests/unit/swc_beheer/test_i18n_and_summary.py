@@ -11,7 +11,7 @@ from rich.console import Console
 
 from swc_beheer.i18n import LANGUAGES, messages, t
 from swc_beheer.summary import render_run_json, render_run_summary
-from sync.catalogue_sync import EntityStats, HeldDeletion, RunReport, SkippedRecord
+from sync.run_report import EntityStats, HeldDeletion, RunReport, SkippedRecord
 
 
 def _fields(text: str) -> set[str]:

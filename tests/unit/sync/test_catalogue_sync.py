@@ -26,7 +26,9 @@ from store.catalogue_tables import (
 )
 from store.runs import SyncAborted, run_lock, utcnow
 from sync import catalogue_sync
-from sync.catalogue_sync import RunReport, content_hash, run_catalogue_sync
+from sync.catalogue_sync import run_catalogue_sync
+from sync.content_hash import content_hash
+from sync.run_report import RunReport
 from tests.helpers.catalogue_fakes import FakeCatalogue, FakeClient, Skip
 
 
@@ -437,7 +439,7 @@ def test_organisations_without_users_or_usage_look_like_missing_rights(store: St
     from rich.console import Console
 
     from swc_beheer.summary import render_run_summary
-    from sync.catalogue_sync import RIGHTS_CHECK_MIN_ORGANISATIONS
+    from sync.run_report import RIGHTS_CHECK_MIN_ORGANISATIONS
 
     cat = FakeCatalogue()
     for i in range(RIGHTS_CHECK_MIN_ORGANISATIONS):
