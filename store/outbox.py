@@ -196,7 +196,7 @@ def _claim(store: Store, entry_id: int, status: str, claim_pid: int | None, now:
         )
     )  # fmt: skip
     with store.transaction() as session:
-        return session.execute(stmt).rowcount == 1
+        return int(getattr(session.execute(stmt), "rowcount", 0) or 0) == 1
 
 
 def _finish(store: Store, entry_id: int, now: datetime, **values: Any) -> None:
