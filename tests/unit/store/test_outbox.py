@@ -83,7 +83,9 @@ def test_a_row_left_sending_by_a_dead_process_is_claimed_again(store: Store) -> 
     with store.transaction() as session:
         session.execute(
             sa.update(digest_outbox).values(
-                status="sending", claim_pid=int(dead.stdout), claim_host=socket.gethostname(),
+                status="sending",
+                claim_pid=int(dead.stdout),
+                claim_host=socket.gethostname(),
                 claim_started=1.0,
             )
         )
