@@ -36,6 +36,7 @@ __all__ = [
     "load_outbox",
     "load_last_delivered",
     "load_failed_since",
+    "load_first_period_start",
     "claim_due",
     "mark_delivered",
     "mark_retry",
@@ -140,6 +141,24 @@ def load_last_delivered(store: Store, channel: str) -> OutboxEntry | None:
     with store.sessions() as session:
         row = session.execute(stmt).first()
     return None if row is None else _entry(row)
+
+
+def load_first_period_start(store: Store, channel: str) -> datetime | None:
+    """The earliest period start of any digest of `channel` (None: the channel never had one)."""
+    stmt = sa.select(sa.func.min(digest_outbox.c.period_start)).where(digest_outbox.c.channel == channel)
+    with store.sessions() as session:
+        value = session.execute(stmt).scalar_one_or_none()
+    if value is None:
+        return None
+    return value if isinstance(value, datetime) and value.tzinfo else _aware(value)
+
+
+def _aware(value: Any) -> datetime:
+    """min() over a UTC column comes back from SQLite as text or a naive datetime: make it aware UTC."""
+    from datetime import UTC
+
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def load_failed_since(store: Store, since: datetime) -> list[OutboxEntry]:

@@ -24,6 +24,7 @@ from store.outbox import (
     OutboxEntry,
     claim_due,
     load_failed_since,
+    load_first_period_start,
     load_last_delivered,
     mark_delivered,
     mark_failed,
@@ -79,7 +80,10 @@ def period_for(
     if end is None:
         return None
     last = load_last_delivered(store, channel)
-    start = last.period_end if last is not None else previous_fire(policy.cron, policy.timezone, end)
+    # since the last delivered digest; with none delivered yet, since the first one composed (a failed
+    # digest's period is covered again), else one schedule period back
+    start = last.period_end if last is not None else load_first_period_start(store, channel)
+    start = start or previous_fire(policy.cron, policy.timezone, end)
     if start is None or start >= end:
         return None
     return start, end

@@ -3,7 +3,8 @@
 HTML is escaped by Jinja2's autoescape. The chat formats each get their own function, because what is
 special differs: Slack reads `<!here>`, `<@U1>` and `<url|text>`; Markdown (Mattermost, Teams' TextBlock,
 files) reads `[text](url)`, `*`, `_`, `#` and raw HTML. All chat formats notify on `@channel`, `@here`,
-`@all` and `@name`: a zero-width space after the `@` keeps the text readable but no longer a mention.
+`@all` and `@name`, and link bare URLs: a zero-width space after the `@` (and in `://`) keeps the text
+readable but no longer a mention or a link.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def one_line(text: str) -> str:
 
 
 def defuse_mentions(text: str) -> str:
-    return _MENTION.sub("@" + _ZWSP, text)
+    """No mentions, and no bare URLs either: every chat platform (and many Markdown viewers) links them."""
+    return _MENTION.sub("@" + _ZWSP, text).replace("://", ":" + _ZWSP + "//")
 
 
 def inert_markdown(text: str) -> str:

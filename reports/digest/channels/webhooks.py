@@ -56,9 +56,9 @@ def _cut(text: str, limit: int, tail: str) -> str:
     return text[: max(0, limit - len(tail) - 1)].rstrip() + "\n" + tail
 
 
-def _cut_notice(entry: OutboxEntry, escape: Callable[[str], str]) -> str:
+def _cut_notice(entry: OutboxEntry) -> str:
     href = report_pointer(entry.payload) or "swc-beheer digest preview"
-    return t(entry.lang, "cut", href=escape(href))
+    return t(entry.lang, "cut", href=href)  # our own setting, not catalogue text
 
 
 # -- the sections every chat format shows, as (title, [lines]) with catalogue text escaped by `esc` --------
@@ -111,7 +111,7 @@ def _links(entry: OutboxEntry) -> list[tuple[str, str]]:
 
 def slack_payload(entry: OutboxEntry) -> dict[str, Any]:
     """Block Kit message: header, period, one section per part, links, footer; within Slack's limits."""
-    notice = _cut_notice(entry, inert_slack)
+    notice = _cut_notice(entry)
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -170,7 +170,7 @@ def mattermost_payload(entry: OutboxEntry) -> dict[str, Any]:
         parts.append(f"**{t(entry.lang, 'links.title')}**\n" + "\n".join(links))
     footer = f"_{inert_markdown(t(entry.lang, 'footer', key=entry.idempotency_key))}_"
     body = _cut(
-        "\n\n".join(parts), MATTERMOST_MAX_CHARS - len(footer) - 2, _cut_notice(entry, inert_markdown)
+        "\n\n".join(parts), MATTERMOST_MAX_CHARS - len(footer) - 2, _cut_notice(entry)
     )
     return {"text": body + "\n\n" + footer}
 
@@ -199,7 +199,7 @@ def teams_payload(entry: OutboxEntry) -> dict[str, Any]:
     payload = _teams_message(body + [footer], actions)
     while _size(payload) > TEAMS_MAX_BYTES and len(body) > 2:
         body = body[:-1]
-        payload = _teams_message(body + [_text_block(_cut_notice(entry, inert_markdown)), footer], actions)
+        payload = _teams_message(body + [_text_block(_cut_notice(entry)), footer], actions)
     return payload
 
 
