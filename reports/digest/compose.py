@@ -15,7 +15,7 @@ from typing import Any
 
 from reconcile.lifecycle import StoredFinding
 from reports.digest.i18n import t
-from reports.digest.mask import mask_personal
+from reports.digest.mask import mask_person_params, mask_personal
 from reports.findings import render_message
 from store.base import Store
 from store.digest_reads import (
@@ -99,7 +99,7 @@ def is_nothing_new(payload: dict[str, Any]) -> bool:
 
 
 def _stored(row: dict[str, Any]) -> StoredFinding:
-    return StoredFinding(**row)
+    return StoredFinding(**{**row, "params": mask_person_params(row["rule"], row["params"])})
 
 
 def _finding_line(row: dict[str, Any], kind: str, lang: str) -> dict[str, str]:

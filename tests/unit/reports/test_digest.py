@@ -81,3 +81,15 @@ def test_preview_in_english_names_the_period_and_the_new_findings(
 )
 def test_personal_data_is_masked(raw: str, masked: str) -> None:
     assert mask_personal(raw) == masked
+
+
+def test_user_findings_show_initials_not_names() -> None:
+    from reports.digest.mask import mask_person_params
+
+    params = {"name": "Willemijn de Willems", "email": "willemijn@@gemeente", "organisation": "Tiel"}
+    assert mask_person_params("invalid_email", params) == {
+        "name": "W. d. W.",
+        "email": "w***",
+        "organisation": "Tiel",
+    }
+    assert mask_person_params("supplier_concept", {"name": "Acme B.V."}) == {"name": "Acme B.V."}
