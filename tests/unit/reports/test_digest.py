@@ -93,3 +93,15 @@ def test_user_findings_show_initials_not_names() -> None:
         "organisation": "Tiel",
     }
     assert mask_person_params("supplier_concept", {"name": "Acme B.V."}) == {"name": "Acme B.V."}
+
+
+def test_a_failed_delivery_makes_the_daemon_job_partial_and_names_the_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "digests").write_text("a file where the folder should be")
+    settings = _settings(tmp_path, monkeypatch)
+    outcome, message = digest_job(settings, now=datetime(2026, 12, 7, 6, 30, tzinfo=UTC))
+    assert outcome == "partial"  # /status shows it
+    assert "1 failed; archief: Cannot write" in message
+    [row] = load_outbox(open_store(settings.store.url))
+    assert (row.status, row.attempts) == ("failed", 1)
