@@ -197,10 +197,18 @@ def teams_payload(entry: OutboxEntry) -> dict[str, Any]:
         inert_markdown(t(entry.lang, "footer", key=entry.idempotency_key)), size="Small", isSubtle=True
     )
     payload = _teams_message(body + [footer], actions)
-    while _size(payload) > TEAMS_MAX_BYTES and len(body) > 2:
-        body = body[:-1]
-        payload = _teams_message(body + [_text_block(_cut_notice(entry)), footer], actions)
-    return payload
+    if _size(payload) <= TEAMS_MAX_BYTES:
+        return payload
+    notice = _text_block(_cut_notice(entry))
+    budget = TEAMS_MAX_BYTES - _size(_teams_message([notice, footer], actions))
+    kept: list[dict[str, Any]] = []
+    for item in body:  # keep the card's start, item by item, while it fits (", " between items: 2 bytes)
+        cost = _size(item) + 2
+        if cost > budget:
+            break
+        kept.append(item)
+        budget -= cost
+    return _teams_message(kept + [notice, footer], actions)
 
 
 def _teams_message(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -244,10 +252,15 @@ class WebhookChannel:
     def send(self, entry: OutboxEntry) -> None:
         payload = _BUILDERS[self.kind](entry)
         where = f"the {self.kind} webhook of channel {self.name}"
-        headers = {"Idempotency-Key": entry.idempotency_key, "X-SWC-Digest-Key": entry.idempotency_key}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Idempotency-Key": entry.idempotency_key,
+            "X-SWC-Digest-Key": entry.idempotency_key,
+        }
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")  # exactly the bytes the limits measured
         try:
             with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
-                response = client.post(self.url, json=payload, headers=headers)
+                response = client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:  # refused, timeout, reset: the receiver may be back later
             raise TransientDeliveryError(f"{where} is unreachable: {type(exc).__name__}") from None
         self._check(response, where)
