@@ -257,7 +257,7 @@ class WebhookChannel:
             "Idempotency-Key": entry.idempotency_key,
             "X-SWC-Digest-Key": entry.idempotency_key,
         }
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")  # exactly the bytes the limits measured
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")  # the bytes the limits measured
         try:
             with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
                 response = client.post(self.url, content=body, headers=headers)

@@ -1,4 +1,4 @@
-"""Chat payloads stay within each platform's documented limits however large the digest; the cut says where."""
+"""Chat payloads stay within each platform's documented limits for any digest size; the cut says where."""
 
 from __future__ import annotations
 
