@@ -4,7 +4,9 @@ HTML is escaped by Jinja2's autoescape. The chat formats each get their own func
 special differs: Slack reads `<!here>`, `<@U1>` and `<url|text>`; Markdown (Mattermost, Teams' TextBlock,
 files) reads `[text](url)`, `*`, `_`, `#` and raw HTML. All chat formats notify on `@channel`, `@here`,
 `@all` and `@name`, and link bare URLs: a zero-width space after the `@` (and in `://`) keeps the text
-readable but no longer a mention or a link.
+readable but no longer a mention or a link. (Teams' mobile clients have rendered backslash escapes
+literally at times, microsoft/AdaptiveCards#5590: uglier, still inert, and the broken `://` keeps any
+half-parsed link from pointing anywhere.)
 """
 
 from __future__ import annotations
