@@ -20,6 +20,8 @@ from config.errors import ConfigError
 __all__ = [
     "CatalogueSettings",
     "DaemonSettings",
+    "DigestChannelSettings",
+    "DigestSettings",
     "GitHubSettings",
     "JourneySettings",
     "ReconcileSettings",
@@ -179,6 +181,50 @@ class ReconcileSettings(_Section):
     )
 
 
+class DigestChannelSettings(_Section):
+    """One digest destination; several may be configured at once, each with its own language."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="stable id, part of the outbox key")
+    kind: Literal["email", "teams", "slack", "mattermost", "file"]
+    language: Literal["nl", "en"] = "nl"
+    recipients: list[str] = Field(default_factory=list, description="e-mail: addresses to send to")
+    webhook_url: SecretStr | None = Field(None, description="chat: the incoming webhook URL")
+    directory: Path | None = Field(None, description="file: where the HTML and Markdown go")
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        bad = [address for address in value if "@" not in address or any(c in address for c in " ,;<>")]
+        if bad:
+            raise ValueError(f"{len(bad)} recipient(s) are not plain e-mail addresses")
+        return value
+
+
+class DigestSettings(_Section):
+    """Digests: what changed, composed into the outbox on a schedule and delivered per channel."""
+
+    channels: list[DigestChannelSettings] = Field(
+        default_factory=list, description='JSON: [{"name": "beheer", "kind": "email", "recipients": [...]}]'
+    )
+    cron: str = Field("0 7 * * mon", description="when a digest falls due (crontab, in `timezone`)")
+    timezone: str = Field("Europe/Amsterdam", description="IANA time zone of `cron`")
+    check_interval_seconds: int = Field(300, ge=10, description="daemon: how often the outbox is looked at")
+    nothing_new: Literal["one_line", "skip"] = Field("one_line", description="quiet period: a line or none")
+    report_base_url: str | None = Field(None, description="public URL of the reports folder")
+    top_findings: int = Field(5, ge=1, le=50, description="findings shown per step")
+    max_attempts: int = Field(8, ge=1, le=100, description="deliveries tried before a digest is 'failed'")
+    retry_base_seconds: float = Field(60.0, gt=0, description="first retry delay; doubles per attempt")
+    retry_max_seconds: float = Field(21600.0, gt=0, description="longest retry delay")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field("swc-beheer@localhost", description="From; its domain ends Message-IDs")
+    smtp_ca_file: Path | None = Field(None, description="CA bundle for a private SMTP certificate")
+    timeout: float = Field(30.0, gt=0, description="seconds per SMTP or webhook request")
+
+
 class Settings(BaseSettings):
     """All settings of swc-beheer."""
 
@@ -199,6 +245,7 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = DaemonSettings()
     journey: JourneySettings = JourneySettings()
     reconcile: ReconcileSettings = ReconcileSettings()
+    digest: DigestSettings = DigestSettings()
 
 
 def _env_name(loc: tuple[Any, ...]) -> str:

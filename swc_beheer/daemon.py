@@ -207,6 +207,12 @@ def build_jobs(settings: Settings) -> list[JobSpec]:
             "reconcile:run", settings.daemon.reconcile_interval_seconds, lambda: jobs.reconcile_job(settings)
         ),
     ]
+    if settings.digest.channels:  # digests: the tick composes what the cron schedule made due, then delivers
+        from swc_beheer.digest_job import digest_job
+
+        jobs_list.append(
+            JobSpec("digest:weekly", settings.digest.check_interval_seconds, lambda: digest_job(settings))
+        )
     if settings.journey.publish_dashboard:  # opt-in: the living dashboard issue on GitHub
         jobs_list.append(
             JobSpec(

@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
-from config.settings import Settings
+from config.settings import DigestChannelSettings, Settings
 from connectors.catalogue import CatalogueClient
 from store.base import Store, open_store
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
+    from reports.digest.channels.base import Channel
+    from reports.digest.deliver import ChannelSpec, DigestPolicy
 
 __all__ = [
+    "build_digest_channels",
+    "build_digest_policy",
     "build_github_client",
+    "digest_specs",
     "SANDBOX_USER",
     "SANDBOX_PASSWORD",
     "Services",
@@ -182,3 +189,62 @@ def build_github_client(settings: Settings) -> GitHubClient:
         timeout=github.timeout,
         max_wait_seconds=github.max_wait_seconds,
     )
+
+
+def build_digest_policy(settings: Settings, *, report_dir: Path | None = None) -> DigestPolicy:
+    """The digest schedule, retry bounds and composing options from SWC_DIGEST__*."""
+    from reports.digest.compose import ComposeOptions
+    from reports.digest.deliver import DigestPolicy
+    from reports.digest.schedule import check_cron
+
+    cfg = settings.digest
+    check_cron(cfg.cron, cfg.timezone)
+    domain = cfg.smtp_from.rsplit("@", 1)[-1].strip("<> ") or "swc-beheer.local"
+    return DigestPolicy(
+        cron=cfg.cron, timezone=cfg.timezone, nothing_new=cfg.nothing_new, max_attempts=cfg.max_attempts,
+        retry_base_seconds=cfg.retry_base_seconds, retry_max_seconds=cfg.retry_max_seconds,
+        message_domain=domain,
+        compose=ComposeOptions(
+            top=cfg.top_findings, report_base_url=cfg.report_base_url, report_dir=report_dir
+        ),
+    )  # fmt: skip
+
+
+def build_digest_channels(settings: Settings) -> dict[str, Channel]:
+    """One delivery channel per SWC_DIGEST__CHANNELS entry; ConfigError naming what a channel lacks."""
+    names = [c.name for c in settings.digest.channels]
+    if len(set(names)) != len(names):
+        raise ConfigError("SWC_DIGEST__CHANNELS: every channel needs its own name", hint=f"names: {names}")
+    return {c.name: _digest_channel(settings, c) for c in settings.digest.channels}
+
+
+def _digest_channel(settings: Settings, channel: DigestChannelSettings) -> Channel:
+    from reports.digest.channels.email import EmailChannel
+    from reports.digest.channels.files import FileChannel
+    from reports.digest.channels.webhooks import WebhookChannel
+
+    cfg, where = settings.digest, f"SWC_DIGEST__CHANNELS (channel {channel.name})"
+    if channel.kind == "email":
+        if not channel.recipients:
+            raise ConfigError(f"{where}: an e-mail channel needs recipients")
+        password = cfg.smtp_password.get_secret_value() if cfg.smtp_password else None
+        context = ssl.create_default_context(cafile=str(cfg.smtp_ca_file) if cfg.smtp_ca_file else None)
+        return EmailChannel(
+            channel.name, cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, list(channel.recipients),
+            security=cfg.smtp_security, user=cfg.smtp_user, password=password, timeout=cfg.timeout,
+            ssl_context=context,
+        )  # fmt: skip
+    if channel.kind == "file":
+        if channel.directory is None:
+            raise ConfigError(f"{where}: a file channel needs a directory")
+        return FileChannel(channel.name, channel.directory)
+    if channel.webhook_url is None:
+        raise ConfigError(f"{where}: a {channel.kind} channel needs webhook_url")
+    url = channel.webhook_url.get_secret_value()
+    return WebhookChannel(channel.name, channel.kind, url, timeout=cfg.timeout)
+
+
+def digest_specs(settings: Settings) -> list[ChannelSpec]:
+    from reports.digest.deliver import ChannelSpec
+
+    return [ChannelSpec(c.name, c.kind, c.language) for c in settings.digest.channels]
