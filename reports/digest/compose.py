@@ -25,8 +25,8 @@ from store.digest_reads import (
     load_finding_changes,
     load_headline_numbers,
 )
+from store.journey import Changes, load_changes_since
 from store.outbox import OutboxEntry
-from sync.journey_sync import Changes, changes_since
 
 __all__ = ["ComposeOptions", "compose_payload", "is_nothing_new", "PAYLOAD_VERSION"]
 
@@ -69,7 +69,7 @@ def compose_payload(
             for k, v in numbers.items()
         ],
         "findings": _findings(findings, lang, options.top),
-        "journey": _journey(changes_since(store, start), end, lang),
+        "journey": _journey(load_changes_since(store, start), end, lang),
         "catalogue": _catalogue(load_catalogue_changes(store, start, end, top=options.top), lang),
         "failed": [_failed(entry, lang) for entry in failed],
         "links": _links(options),
