@@ -17,12 +17,13 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
 from config.settings import Settings
 from connectors.catalogue import CatalogueClient
-from store.base import Store, open_store
+from store.base import Store, open_store, store_errors
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
@@ -34,6 +35,7 @@ __all__ = [
     "Services",
     "open_services",
     "open_store_from",
+    "require_remote",
     "settings_digest",
     "start_sandbox",
 ]
@@ -80,9 +82,71 @@ class Services:
         )
 
 
-def open_store_from(settings: Settings) -> Store:
-    """The store these settings name, opened and migrated (close it when done)."""
-    return open_store(settings.store.url)
+def open_store_from(settings: Settings, *, create: bool = True) -> Store:
+    """The store these settings name, opened and migrated (close it when done).
+
+    `create=False` (read-only commands: reports, findings, the board) never creates a store: a SQLite path
+    with no file, or a database without swc-beheer's tables, is a ConfigError naming SWC_STORE__URL and
+    where it points, and leaves no folder, file or table behind.
+    """
+    if create:
+        return open_store(settings.store.url)
+    _require_sqlite_file(settings.store.url)
+    from store.migrate import current_heads, upgrade_store
+
+    store = open_store(settings.store.url, upgrade=False)
+    try:
+        with store_errors(settings.store.url):
+            if not current_heads(store):
+                raise _no_store(store.location)
+            upgrade_store(store)  # an older schema is brought up to date, as every command does
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _require_sqlite_file(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return  # open_store names the malformed URL
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database or "")
+        if not path.is_file():
+            raise _no_store(str(path.resolve()))
+
+
+def _no_store(location: str) -> ConfigError:
+    return ConfigError(
+        f"SWC_STORE__URL points at {location}, where there is no swc-beheer database",
+        hint="check SWC_STORE__URL; `swc-beheer sync` or `swc-beheer db upgrade` creates a new database",
+        key="error.store.missing",
+        hint_key="hint.store.missing",
+        params={"location": location},
+    )
+
+
+def require_remote(settings: Settings, remote: str) -> None:
+    """A ConfigError unless the base URL of `remote` ("catalogue" or "github") is set (a URL or 'sandbox').
+
+    There is no fallback to the sandbox: a misspelt or forgotten URL would otherwise fill a production
+    store with sandbox data.
+    """
+    section = settings.catalogue if remote == "catalogue" else settings.github
+    if section.base_url is None:
+        variable = f"SWC_{remote.upper()}__BASE_URL"
+        example = "https://api.github.com" if remote == "github" else "https://softwarecatalogus.example.nl"
+        raise ConfigError(
+            f"{variable} is not set",
+            hint=f"set it to the {remote} URL (e.g. {example}), or to 'sandbox' for the embedded stand-in "
+            "(`swc-beheer run --sandbox` and `swc-beheer sync --sandbox` use the sandbox without it)",
+            key="error.config.remote_missing",
+            hint_key="hint.config.remote_missing",
+            params={"variable": variable, "example": example},
+        )
 
 
 @contextmanager
@@ -106,12 +170,14 @@ def open_services(
 ) -> Iterator[Services]:
     """Open the store and prepare the catalogue client; `sandbox=True` forces the embedded sandbox."""
     use_sandbox = settings.catalogue.is_sandbox if sandbox is None else sandbox
+    if not use_sandbox:
+        require_remote(settings, "catalogue")
     with ExitStack() as stack:
         store = open_store(settings.store.url)
         stack.callback(store.close)
         cfg = settings.catalogue
         password = cfg.password.get_secret_value() if cfg.password else None
-        services = Services(settings, store, cfg.base_url, cfg.user, password)
+        services = Services(settings, store, cfg.base_url or "", cfg.user, password)
         if use_sandbox:
             running = stack.enter_context(start_sandbox(sandbox_scale))
             services.sandbox = running
@@ -152,6 +218,7 @@ def build_github_client(settings: Settings) -> GitHubClient:
     from connectors.github import GitHubClient
 
     github = settings.github
+    require_remote(settings, "github")
     if github.is_sandbox:
         from sandbox.github import GitHubState, create_app
         from sandbox.server import serve_in_thread
@@ -174,7 +241,7 @@ def build_github_client(settings: Settings) -> GitHubClient:
             "SWC_GITHUB__APP_INSTALLATION_ID",
         )
     return GitHubClient.connect(
-        github.base_url,
+        github.base_url or "",
         token=token,
         app_id=github.app_id,
         private_key=key,
