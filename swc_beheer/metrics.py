@@ -33,12 +33,12 @@ class Metric:
 
 
 def render_metrics(families: Iterable[Metric]) -> str:
-    """The families in the text exposition format; a counter's samples carry the `_total` suffix."""
+    """The families in the text exposition format; a counter is named with its `_total` suffix throughout."""
     lines: list[str] = []
     for family in families:
-        lines.append(f"# HELP {family.name} {_escape_help(family.help)}")
-        lines.append(f"# TYPE {family.name} {family.kind}")
         sample = family.name + ("_total" if family.kind == "counter" else "")
+        lines.append(f"# HELP {sample} {_escape_help(family.help)}")
+        lines.append(f"# TYPE {sample} {family.kind}")
         for labels, value in sorted(family.samples.items()):
             rendered = ",".join(f'{key}="{_escape_label(text)}"' for key, text in labels)
             lines.append(

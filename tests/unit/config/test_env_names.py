@@ -48,7 +48,9 @@ def test_unknown_secret_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert "catalogue__pasword" in info.value.message and "SWC_CATALOGUE__PASSWORD" in info.value.message
 
 
-def test_map_entries_and_loader_variables_are_accepted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_map_entries_and_loader_variables_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SWC_CATALOGUE__SCHEMAS__ORGANISATION", "organisaties")
     monkeypatch.setenv("SWC_SECRETS_DIR", str(tmp_path))
     monkeypatch.setenv("SWC_TEST_PG_URL", "postgresql://x")
