@@ -135,6 +135,11 @@ class StoreSettings(_Section):
         "sqlite:///data/swc-beheer.sqlite3",
         description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)",
     )
+    password: SecretStr | None = Field(
+        None,
+        description="database password, kept out of SWC_STORE__URL so it can come from a secret file "
+        "(store__password in SWC_SECRETS_DIR)",
+    )
 
     @field_validator("url")
     @classmethod

@@ -287,6 +287,7 @@ def _interval(cron: str, timezone: str, variable: str) -> int:
 def build_daemon(settings: Settings) -> Daemon:
     """The daemon `swc-beheer serve` runs: jobs, schedules, health endpoint and /metrics from settings."""
     from swc_beheer.metrics import store_metrics
+    from swc_beheer.wiring import store_url
 
     observations = Observations()
     schedule = settings.schedule
@@ -299,5 +300,5 @@ def build_daemon(settings: Settings) -> Daemon:
         jitter_seconds=schedule.jitter_seconds,
         misfire_grace_seconds=schedule.misfire_grace_seconds,
         sandbox=[name for name in ("catalogue", "github") if getattr(settings, name).is_sandbox],
-        collectors=[store_metrics(settings.store.url), observations.families],
+        collectors=[store_metrics(store_url(settings)), observations.families],
     )

@@ -37,6 +37,7 @@ __all__ = [
     "open_store_from",
     "require_remote",
     "settings_digest",
+    "store_url",
     "start_sandbox",
 ]
 
@@ -89,14 +90,15 @@ def open_store_from(settings: Settings, *, create: bool = True) -> Store:
     with no file, or a database without swc-beheer's tables, is a ConfigError naming SWC_STORE__URL and
     where it points, and leaves no folder, file or table behind.
     """
+    url = store_url(settings)
     if create:
-        return open_store(settings.store.url)
-    _require_sqlite_file(settings.store.url)
+        return open_store(url)
+    _require_sqlite_file(url)
     from store.migrate import current_heads, upgrade_store
 
-    store = open_store(settings.store.url, upgrade=False)
+    store = open_store(url, upgrade=False)
     try:
-        with store_errors(settings.store.url):
+        with store_errors(url):
             if not current_heads(store):
                 raise _no_store(store.location)
             upgrade_store(store)  # an older schema is brought up to date, as every command does
@@ -104,6 +106,21 @@ def open_store_from(settings: Settings, *, create: bool = True) -> Store:
         store.close()
         raise
     return store
+
+
+def store_url(settings: Settings) -> str:
+    """SWC_STORE__URL with SWC_STORE__PASSWORD filled in (a secret: only for open_store, never for logs)."""
+    url = settings.store.url
+    if settings.store.password is None:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url  # open_store names the malformed URL
+    password = settings.store.password.get_secret_value()
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def _require_sqlite_file(url: str) -> None:
@@ -173,7 +190,7 @@ def open_services(
     if not use_sandbox:
         require_remote(settings, "catalogue")
     with ExitStack() as stack:
-        store = open_store(settings.store.url)
+        store = open_store(store_url(settings))
         stack.callback(store.close)
         cfg = settings.catalogue
         password = cfg.password.get_secret_value() if cfg.password else None
