@@ -162,9 +162,9 @@ class SyncSettings(_Section):
 
 
 class DaemonSettings(_Section):
-    """`swc-beheer serve`: the scheduled jobs and the health endpoint."""
+    """`swc-beheer serve`: where the /healthz, /status and /metrics endpoint listens."""
 
-    host: str = Field("127.0.0.1", description="address of the /healthz and /status endpoint")
+    host: str = Field("127.0.0.1", description="address of the /healthz, /status and /metrics endpoint")
     port: int = Field(8765, ge=0, le=65535, description="port of the health endpoint (0: any free port)")
 
 
