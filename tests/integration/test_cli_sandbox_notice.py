@@ -44,3 +44,15 @@ def test_run_that_saved_its_sync_and_findings_exits_3_when_a_report_cannot_be_wr
     finally:
         store.close()
     assert statuses == ["success"] and findings > 0
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_journey_refresh_against_the_github_sandbox_says_so(tmp_path: Path, lang: str) -> None:
+    env = {
+        "SWC_STORE__URL": f"sqlite:///{tmp_path}/j.sqlite3",
+        "SWC_GITHUB__BASE_URL": "sandbox",
+        "SWC_LANGUAGE": lang,
+    }
+    code, _, err = invoke(env, "journey", "refresh")
+    assert code == 0, err
+    assert "SANDBOX" in err and "SWC_GITHUB__BASE_URL=sandbox" in err and "GitHub" in err
