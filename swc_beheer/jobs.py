@@ -17,6 +17,7 @@ from swc_beheer.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from reconcile import ReconcileReport
+    from store.run_metrics import LastRun
     from store.runs import RunMode
     from swc_beheer.journey_jobs import JourneyRunReport
     from swc_beheer.metrics import Observations
@@ -26,6 +27,7 @@ __all__ = [
     "MainJobReport",
     "catalogue_job",
     "full_sync_completed",
+    "store_status",
     "journey_job",
     "reconcile_job",
     "publish_job",
@@ -191,6 +193,25 @@ def full_sync_completed(settings: Settings) -> bool:
     try:
         with store.sessions() as session:
             return last_run(session, mode="full", statuses=("success", "partial")) is not None
+    finally:
+        store.close()
+
+
+def store_status(settings: Settings) -> tuple[str, LastRun | None, bool]:
+    """(where the store is, its last finished catalogue sync, whether a full sync has completed).
+
+    Read-only: a missing store is a ConfigError, never created.
+    """
+    from store.run_metrics import load_last_finished_run
+    from store.runs import last_run
+    from swc_beheer.wiring import open_store_from
+
+    store = open_store_from(settings, create=False)
+    try:
+        with store.sessions() as session:
+            last = load_last_finished_run(session)
+            full = last_run(session, mode="full", statuses=("success", "partial")) is not None
+        return store.location, last, full
     finally:
         store.close()
 

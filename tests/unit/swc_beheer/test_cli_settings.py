@@ -61,6 +61,7 @@ def test_a_missing_remote_url_is_an_error_not_the_sandbox(tmp_path: Path, comman
         ["reconcile", "--format", "json"],
         ["journey", "status"],
         ["findings", "accept", "abcdef12", "--reason", "known"],
+        ["db", "status"],
     ],
 )
 def test_read_only_commands_never_create_a_store(tmp_path: Path, command: list[str]) -> None:
@@ -89,3 +90,12 @@ def test_exit_codes_are_documented_in_the_root_help() -> None:
     text = " ".join(result.stdout.split())
     for fragment in ("0 ok", "1 failed, nothing saved", "2 bad settings", "3 partial", "4 busy"):
         assert fragment in text
+
+
+def test_db_status_of_a_new_store_says_no_full_sync_yet(tmp_path: Path) -> None:
+    env = {"SWC_STORE__URL": f"sqlite:///{tmp_path}/new.sqlite3", "SWC_LANGUAGE": "en"}
+    assert invoke(env, "db", "upgrade")[0] == 0
+    code, text = invoke(env, "db", "status")
+    assert code == 0
+    assert str(tmp_path / "new.sqlite3") in text
+    assert "Nocataloguesynchasfinishedyet" in text and "Nofullsynchascompletedyet" in text
