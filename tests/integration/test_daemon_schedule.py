@@ -135,9 +135,11 @@ def test_metrics_parse_as_prometheus_text(tmp_path: Path) -> None:
             for job in ("sync:catalogue", "journey:refresh", "reconcile:run", "test:broken"):
                 _wait(lambda job=job: daemon.statuses[job].last_finished is not None)  # type: ignore[misc]
             response = httpx.get(f"http://127.0.0.1:{daemon.port}/metrics", timeout=10)
+            status = httpx.get(f"http://127.0.0.1:{daemon.port}/status", timeout=10).json()
         finally:
             daemon.stop()
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert status["sandbox"] == ["github"]  # the settings point GitHub at the sandbox: /status says so
     families = {f.name: f for f in text_string_to_metric_families(response.text)}
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples
