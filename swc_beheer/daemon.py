@@ -28,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from config import Settings, SwcError
 from store.base import store_errors
 from swc_beheer.metrics import Metric, Observations, job_metrics, render_metrics
+from swc_beheer.schedule import InOrder
 
 __all__ = ["Daemon", "JobStatus", "JobSpec", "build_daemon", "build_jobs"]
 
@@ -99,7 +100,8 @@ class Daemon:
         self.port = self._http.server_address[1]
         threading.Thread(target=self._http.serve_forever, name="swc-health", daemon=True).start()
         # One worker: the jobs write to the same store, and SQLite allows one writer at a time. Jobs that
-        # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data).
+        # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data):
+        # at start 10 ms apart, and on a shared schedule through InOrder.
         self._scheduler = BackgroundScheduler(
             timezone=self.timezone, executors={"default": ThreadPoolExecutor(max_workers=1)}
         )
@@ -109,7 +111,7 @@ class Daemon:
             self.statuses[spec.job_id] = JobStatus(spec.job_id, spec.interval_seconds)
             self._scheduler.add_job(
                 self._wrap(spec),
-                self._trigger(spec),
+                InOrder(self._trigger(spec), order),
                 id=spec.job_id,
                 max_instances=1,
                 coalesce=True,  # runs missed while the daemon was down or busy become one

@@ -194,3 +194,20 @@ def test_metrics_of_a_daemon_without_a_store_still_parse() -> None:
     assert [(s.labels, s.value) for s in runs.samples] == [
         ({"job": "sync:catalogue", "outcome": "success"}, 1.0)
     ]
+
+
+def test_jobs_sharing_a_schedule_run_in_list_order_not_by_id() -> None:
+    order: list[str] = []
+    names = ["sync:catalogue", "journey:refresh", "reconcile:run"]  # ids sort the other way round
+    specs = [
+        JobSpec(name, 1, lambda name=name: (order.append(name), ("success", name))[1], cron=EVERY_SECOND)  # type: ignore[misc]
+        for name in names
+    ]
+    daemon = Daemon(specs, port=0)
+    daemon.start()  # the first batch at start, then every second on the shared cron schedule
+    try:
+        _wait(lambda: len(order) >= 9, timeout=30)
+    finally:
+        daemon.stop()
+    batches = len(order) // 3
+    assert order[: 3 * batches] == names * batches

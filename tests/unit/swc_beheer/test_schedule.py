@@ -73,3 +73,20 @@ def test_full_until_a_full_sync_completed_and_failures_do_not_count() -> None:
 def test_a_lost_full_sync_in_the_store_makes_the_next_one_full() -> None:
     modes = SyncModes(full_every=24, completed=5)
     assert modes.next_is_full(False) and not modes.next_is_full(True)
+
+
+def test_in_order_shifts_each_fire_time_by_its_place() -> None:
+    from swc_beheer.schedule import InOrder
+
+    now = datetime(2026, 12, 5, 12, 0, 30, tzinfo=AMS)
+    fires = [
+        InOrder(build_trigger("0 * * * *", timezone="Europe/Amsterdam"), order).get_next_fire_time(None, now)
+        for order in range(3)
+    ]
+    assert [(f.hour, f.minute, f.microsecond) for f in fires if f] == [
+        (13, 0, 0),
+        (13, 0, 10_000),
+        (13, 0, 20_000),
+    ]
+    follow = InOrder(build_trigger("0 * * * *", timezone="Europe/Amsterdam"), 2)
+    assert follow.get_next_fire_time(fires[2], fires[2]) == fires[2].replace(hour=14)  # type: ignore[union-attr]
