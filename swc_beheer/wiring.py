@@ -59,7 +59,7 @@ class Services:
     """What a job needs, built from Settings."""
 
     settings: Settings
-    store: Store
+    store: Store = field(repr=False)  # its URL may carry SWC_STORE__PASSWORD
     catalogue_url: str
     catalogue_user: str | None
     catalogue_password: str | None = field(repr=False)
