@@ -3,7 +3,10 @@
 Environment variables use the prefix ``SWC_`` and ``__`` for nesting, e.g. ``SWC_CATALOGUE__BASE_URL``.
 A ``.env`` file in the working directory is read too, and secrets can come from files in
 ``SWC_SECRETS_DIR`` (one file per variable, named like the variable without the prefix, lower case,
-e.g. ``catalogue__password``). With no settings at all everything runs against the sandbox.
+e.g. ``catalogue__password``). A ``SWC_*`` name that no setting reads is an error naming the closest
+valid one (config/env_names.py). There is no silent fallback to the sandbox: the remotes' base URLs are
+unset by default, and a command that needs one says so unless it is given ``--sandbox`` or the URL
+``sandbox``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "GitHubSettings",
     "JourneySettings",
     "ReconcileSettings",
+    "ScheduleSettings",
     "Settings",
     "StoreSettings",
     "SyncSettings",
@@ -50,9 +54,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _http_url(value: str) -> str:
+def _http_url(value: str | None) -> str | None:
     """'sandbox' or an http(s) URL without credentials (they belong in the user/password settings)."""
-    if value == SANDBOX:
+    if value is None or value == SANDBOX:
         return value
     if not value.startswith(("http://", "https://")):
         raise ValueError("expected 'sandbox' or an http(s):// URL")
@@ -64,8 +68,10 @@ def _http_url(value: str) -> str:
 class CatalogueSettings(_Section):
     """Where and how to reach the OpenRegister objects API."""
 
-    base_url: str = Field(
-        SANDBOX, description="Backend URL, e.g. https://softwarecatalogus.example.nl, or 'sandbox'"
+    base_url: str | None = Field(
+        None,
+        description="Backend URL, e.g. https://softwarecatalogus.example.nl, or 'sandbox' for the embedded "
+        "stand-in; required by every command that reads the catalogue (unless given --sandbox)",
     )
     api_prefix: str = Field("/index.php/apps/openregister/api", description="API root below the base URL")
     register_slug: str = Field("voorzieningen", description="Register slug")
@@ -83,7 +89,7 @@ class CatalogueSettings(_Section):
 
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str | None) -> str | None:
         return _http_url(value)
 
     @property
@@ -94,18 +100,22 @@ class CatalogueSettings(_Section):
 class GitHubSettings(_Section):
     """The journey's issue tracker."""
 
-    base_url: str = Field(SANDBOX, description="GitHub API URL (https://api.github.com) or 'sandbox'")
+    base_url: str | None = Field(
+        None,
+        description="GitHub API URL (https://api.github.com), or 'sandbox' for the embedded stand-in; "
+        "required by every command that reads GitHub (unless given --sandbox)",
+    )
     token: SecretStr | None = Field(None, description="Personal access token or installation token")
     app_id: int | None = Field(None, description="GitHub App id (instead of a token)")
     app_private_key: SecretStr | None = Field(None, description="GitHub App private key (PEM)")
     app_installation_id: int | None = Field(None, description="GitHub App installation id")
     repo: str = Field("VNG-Realisatie/Softwarecatalogus", description="default repository for bare #N")
-    timeout: float = Field(30.0, gt=0)
+    timeout: float = Field(30.0, gt=0, description="seconds per request")
     max_wait_seconds: float = Field(60.0, ge=0, description="longest wait for a rate limit before deferring")
 
     @field_validator("base_url")
     @classmethod
-    def _base_url(cls, value: str) -> str:
+    def _base_url(cls, value: str | None) -> str | None:
         return _http_url(value)
 
     @field_validator("repo")
@@ -127,6 +137,11 @@ class StoreSettings(_Section):
         "sqlite:///data/swc-beheer.sqlite3",
         description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)",
     )
+    password: SecretStr | None = Field(
+        None,
+        description="database password, kept out of SWC_STORE__URL so it can come from a secret file "
+        "(store__password in SWC_SECRETS_DIR)",
+    )
 
     @field_validator("url")
     @classmethod
@@ -140,37 +155,100 @@ class SyncSettings(_Section):
     """Sync behaviour."""
 
     deletion_brake: float = Field(0.05, ge=0, le=1, description="hold deletions above this share of a type")
-    interval_seconds: int = Field(3600, ge=10, description="daemon: catalogue sync interval")
-    full_every: int = Field(24, ge=1, description="daemon: every Nth sync is a full one")
+    full_every: int = Field(
+        24,
+        ge=1,
+        description="daemon: every Nth completed sync is a full one; until a full sync has completed, "
+        "every sync is full",
+    )
 
 
 class DaemonSettings(_Section):
-    """`swc-beheer serve`: the scheduled jobs and the health endpoint."""
+    """`swc-beheer serve`: where the /healthz, /status and /metrics endpoint listens."""
 
-    host: str = Field("127.0.0.1", description="address of the /healthz and /status endpoint")
+    host: str = Field("127.0.0.1", description="address of the /healthz, /status and /metrics endpoint")
     port: int = Field(8765, ge=0, le=65535, description="port of the health endpoint (0: any free port)")
-    journey_interval_seconds: int = Field(3600, ge=10, description="journey issue refresh interval")
-    reconcile_interval_seconds: int = Field(3600, ge=10, description="reconciliation interval")
+
+
+def _cron(value: str) -> str:
+    """A crontab line: five fields (minute hour day month weekday), or six with seconds first.
+
+    The full check (ranges, names) is APScheduler's, when the daemon builds its triggers: importing it
+    here would cost every command 0.2 s.
+    """
+    fields = value.split()
+    if len(fields) not in (5, 6):
+        raise ValueError(
+            "expected a cron expression of 5 fields (minute hour day month weekday), e.g. '0 * * * *'"
+        )
+    return " ".join(fields)
+
+
+class ScheduleSettings(_Section):
+    """`swc-beheer serve`: when the jobs run (cron expressions in `timezone`)."""
+
+    timezone: str = Field("Europe/Amsterdam", description="time zone of the cron expressions")
+    sync_cron: str = Field(
+        "0 * * * *", description="catalogue sync (full or incremental, see SWC_SYNC__FULL_EVERY)"
+    )
+    journey_cron: str = Field("5 * * * *", description="journey issue refresh (and the opt-in dashboard)")
+    reconcile_cron: str = Field("10 * * * *", description="reconciliation")
+    jitter_seconds: int = Field(
+        30, ge=0, le=3600, description="each run starts up to this many seconds late, at random"
+    )
+    misfire_grace_seconds: int = Field(
+        3600,
+        ge=1,
+        description="a run delayed longer than this (daemon stopped, a long job before it) is "
+        "skipped; missed runs are coalesced into one",
+    )
+
+    @field_validator("sync_cron", "journey_cron", "reconcile_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return _cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Europe/Amsterdam") from None
+        return value
 
 
 class JourneySettings(_Section):
     """Journey documents and step rollup."""
 
-    paths: list[Path] = Field(default_factory=lambda: [DEFAULT_JOURNEY])
-    blocked_label: str = "blocked"
-    stale_days: int = Field(60, ge=1)
-    dashboard_issue_title: str = "Klantreis functioneel beheer: status"
-    publish_dashboard: bool = False
+    paths: list[Path] = Field(
+        default_factory=lambda: [DEFAULT_JOURNEY],
+        description="journey documents, as a JSON list (default: the bundled klantreis)",
+    )
+    blocked_label: str = Field("blocked", description="an issue with this label marks its step blocked")
+    stale_days: int = Field(60, ge=1, description="an open issue untouched this many days needs attention")
+    dashboard_issue_title: str = Field(
+        "Klantreis functioneel beheer: status", description="title of the living dashboard issue"
+    )
+    publish_dashboard: bool = Field(
+        False, description="daemon: keep the dashboard issue on GitHub up to date (opt-in)"
+    )
 
 
 class ReconcileSettings(_Section):
     """Which rules run and their thresholds."""
 
-    disabled_rules: list[str] = Field(default_factory=list)
-    concept_supplier_warn_days: int = Field(14, ge=0)
-    concept_package_warn_days: int = Field(30, ge=0)
+    disabled_rules: list[str] = Field(default_factory=list, description="rule names to skip, as a JSON list")
+    concept_supplier_warn_days: int = Field(
+        14, ge=0, description="a supplier in concept longer than this many days is a finding"
+    )
+    concept_package_warn_days: int = Field(
+        30, ge=0, description="a package in concept longer than this many days is a finding"
+    )
     duplicate_name_score: float = Field(85.0, ge=0, le=100, description="rapidfuzz ratio of near-duplicates")
-    evidence_cap: int = Field(20, ge=1)
+    evidence_cap: int = Field(20, ge=1, description="most evidence items kept per finding")
     reference_dir: Path = Field(
         Path("data/reference"), description="where `reference refresh` keeps a newer municipality register"
     )
@@ -236,13 +314,18 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    language: Literal["nl", "en"] = "nl"
-    reports_dir: Path | None = Field(None, description="where `run` writes its HTML reports")
+    language: Literal["nl", "en"] = Field("nl", description="language of output, reports and digests")
+    reports_dir: Path | None = Field(
+        None,
+        description="where `run` writes its HTML reports (default: 'reports' beside a SQLite database, "
+        "else ./reports)",
+    )
     catalogue: CatalogueSettings = CatalogueSettings()
     github: GitHubSettings = GitHubSettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
     daemon: DaemonSettings = DaemonSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     journey: JourneySettings = JourneySettings()
     reconcile: ReconcileSettings = ReconcileSettings()
     digest: DigestSettings = DigestSettings()
@@ -283,8 +366,12 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def load_settings(**overrides: Any) -> Settings:
     """Load settings from overrides, the environment, `.env` and secret files (lowest priority).
 
-    Raises ConfigError naming each offending SWC_* variable, never echoing a value (it may be a secret).
+    Raises ConfigError naming each offending SWC_* variable, never echoing a value (it may be a secret),
+    and for every SWC_* name no setting reads, with the closest valid name.
     """
+    from config.env_names import environment_check
+
+    environment_check(Settings, Path(".env"))
     try:
         env_view = Settings(**overrides)
     except ValidationError as exc:

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from swc_beheer.cli_support import console, err_console, settings_from, user_errors
+from swc_beheer.exit_codes import EXIT_CODES_HELP
 
 __all__ = ["app", "main", "settings_from", "user_errors", "console", "err_console"]
 
@@ -18,6 +19,7 @@ __all__ = ["app", "main", "settings_from", "user_errors", "console", "err_consol
 app = typer.Typer(
     name="swc-beheer",
     help="Functioneel beheer of the GEMMA Softwarecatalogus: sync, journey status, reconciliation, daemon.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

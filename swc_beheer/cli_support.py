@@ -18,7 +18,15 @@ from rich.console import Console
 from config import Settings, SwcError, load_settings
 from swc_beheer.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_text, t
 
-__all__ = ["console", "err_console", "settings_from", "user_errors", "user_text"]
+__all__ = [
+    "announce_sandbox",
+    "console",
+    "err_console",
+    "sandbox_remotes",
+    "settings_from",
+    "user_errors",
+    "user_text",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +53,8 @@ def user_errors(lang: str | None = None) -> Iterator[None]:
             hint_key="hint.store_busy",
             params={"detail": detail},
         )
+        if "locked" in detail:  # SQLite's busy timeout ran out behind another writer
+            busy.exit_code = 4
         _report(busy, lang)
     except SwcError as exc:
         _report(exc, lang)
@@ -88,3 +98,31 @@ def settings_from(ctx: typer.Context, **overrides: object) -> Settings:
             obj["settings"] = load_settings(**overrides)
     settings: Settings = obj["settings"]
     return settings
+
+
+def sandbox_remotes(settings: Settings, remotes: tuple[str, ...] = ("catalogue", "github")) -> list[str]:
+    """Which of `remotes` these settings point at the embedded sandbox."""
+    sandboxed = {"catalogue": settings.catalogue.is_sandbox, "github": settings.github.is_sandbox}
+    return [name for name in remotes if sandboxed[name]]
+
+
+def announce_sandbox(
+    settings: Settings, *, asked: bool, remotes: tuple[str, ...] = ("catalogue", "github")
+) -> list[str]:
+    """Say on stderr that the settings point `remotes` at the sandbox, unless `--sandbox` asked for it.
+
+    Returns the remotes concerned (for a `--json` field). The sandbox is fine for a demo, but a production
+    store must never be filled from it without anyone noticing.
+    """
+    from swc_beheer.i18n import t
+
+    concerned = sandbox_remotes(settings, remotes)
+    if concerned and not asked:
+        lang = _language(settings.language)
+        names = t("sandbox.and", lang).join(t(f"sandbox.remote.{name}", lang) for name in concerned)
+        variables = ", ".join(f"SWC_{name.upper()}__BASE_URL" for name in concerned)
+        err_console.print(
+            "[bold yellow]" + _plain(t("sandbox.notice", lang, remotes=names, variables=variables)) + "[/]",
+            highlight=False,
+        )
+    return concerned

@@ -1,9 +1,11 @@
-"""The daemon: APScheduler jobs under stable ids, plus a tiny health/status HTTP server.
+"""The daemon: APScheduler jobs under stable ids, plus a tiny health/status/metrics HTTP server.
 
-Jobs (`sync:catalogue`, `journey:refresh`, `reconcile:run`) run at most one instance each, missed runs are
-coalesced, and a failing job is logged and recorded — it never stops the scheduler or later runs.
+Jobs (`sync:catalogue`, `journey:refresh`, `reconcile:run`) run on cron schedules (swc_beheer/schedule.py)
+in Europe/Amsterdam with jitter, at most one instance each; missed runs are coalesced and a run later than
+the misfire grace is skipped with a warning. A failing job is logged at WARNING (partial) or ERROR (failed,
+crashed) with its reason and recorded; it never stops the scheduler or later runs.
 `/healthz` answers 200 without any I/O; `/status` returns the last outcome per job as JSON and answers 503
-when a job's last success is older than three of its intervals.
+when a job's last success is older than three of its intervals; `/metrics` speaks Prometheus.
 """
 
 from __future__ import annotations
@@ -12,21 +14,30 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config import Settings, SwcError
 from store.base import store_errors
+from swc_beheer.metrics import Metric, Observations, job_metrics, render_metrics
+from swc_beheer.schedule import InOrder
 
-__all__ = ["Daemon", "JobStatus", "JobSpec", "build_jobs"]
+__all__ = ["Daemon", "JobStatus", "JobSpec", "build_daemon", "build_jobs"]
+
+# How loudly a job's outcome is logged: an operator's alerting watches WARNING and up.
+_OUTCOME_LEVELS = {"success": logging.INFO, "partial": logging.WARNING}
 
 log = logging.getLogger("swc.daemon")
+
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _HealthServer(ThreadingHTTPServer):
@@ -51,13 +62,17 @@ class JobStatus:
     last_success: str | None = None
     last_outcome: str | None = None  # success | partial | failed | error
     last_message: str | None = None
+    last_duration_seconds: float | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)  # runs per outcome (for /metrics)
 
 
 @dataclass(frozen=True)
 class JobSpec:
     job_id: str
-    interval_seconds: int
+    interval_seconds: int  # the schedule's longest gap (or the interval when there is no cron)
     run: Callable[[], tuple[str, str]]  # returns (outcome, one-line message)
+    cron: str | None = None  # when given, the job runs on this cron schedule in the daemon's time zone
+    cron_variable: str = "the cron expression"  # the setting it came from, for error messages
 
 
 @dataclass
@@ -68,6 +83,11 @@ class Daemon:
     host: str = "127.0.0.1"
     store_url: str = ""  # only to name the database in error messages
     port: int = 8765
+    timezone: str = "Europe/Amsterdam"  # of the cron schedules
+    jitter_seconds: int = 0
+    misfire_grace_seconds: int | None = None  # None: a late run always runs
+    sandbox: list[str] = field(default_factory=list)  # remotes the settings point at the sandbox
+    collectors: list[Callable[[], list[Metric]]] = field(default_factory=list)  # more /metrics families
     statuses: dict[str, JobStatus] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scheduler: BackgroundScheduler | None = None
@@ -80,22 +100,23 @@ class Daemon:
         self.port = self._http.server_address[1]
         threading.Thread(target=self._http.serve_forever, name="swc-health", daemon=True).start()
         # One worker: the jobs write to the same store, and SQLite allows one writer at a time. Jobs that
-        # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data).
+        # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data):
+        # at start 10 ms apart, and on a shared schedule through InOrder.
         self._scheduler = BackgroundScheduler(
-            timezone="UTC", executors={"default": ThreadPoolExecutor(max_workers=1)}
+            timezone=self.timezone, executors={"default": ThreadPoolExecutor(max_workers=1)}
         )
+        self._scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         start = datetime.now(UTC)
         for order, spec in enumerate(self.jobs):
             self.statuses[spec.job_id] = JobStatus(spec.job_id, spec.interval_seconds)
             self._scheduler.add_job(
                 self._wrap(spec),
-                "interval",
-                seconds=spec.interval_seconds,
+                InOrder(self._trigger(spec), order),
                 id=spec.job_id,
                 max_instances=1,
-                coalesce=True,
+                coalesce=True,  # runs missed while the daemon was down or busy become one
                 next_run_time=start + timedelta(milliseconds=10 * order) if run_now else None,
-                misfire_grace_time=None,  # a job delayed behind a long sync still runs, late
+                misfire_grace_time=self.misfire_grace_seconds,
             )
         self._scheduler.start()
         log.info(
@@ -103,6 +124,24 @@ class Daemon:
             [j.job_id for j in self.jobs],
             self.host,
             self.port,
+        )
+
+    def _trigger(self, spec: JobSpec) -> Any:
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        from swc_beheer.schedule import build_trigger
+
+        jitter = self.jitter_seconds or None
+        if spec.cron is None:
+            return IntervalTrigger(seconds=spec.interval_seconds, jitter=jitter, timezone=self.timezone)
+        return build_trigger(spec.cron, timezone=self.timezone, jitter=jitter, variable=spec.cron_variable)
+
+    def _missed(self, event: JobExecutionEvent) -> None:
+        log.warning(
+            "job %s missed its run at %s (more than %s s late); the next run follows the schedule",
+            event.job_id,
+            event.scheduled_run_time,
+            self.misfire_grace_seconds,
         )
 
     def stop(self) -> None:
@@ -118,21 +157,24 @@ class Daemon:
             with self._lock:
                 status.runs += 1
                 status.last_started = _now()
+            began = time.monotonic()
             try:
                 with store_errors(self.store_url):
                     outcome, message = spec.run()
             except SwcError as exc:  # expected: the source is down, a setting is wrong, ...
                 outcome, message = "failed", exc.message
-                log.warning("job %s failed: %s", spec.job_id, exc.message)
             except Exception as exc:  # a bug: log the stack, keep the scheduler alive
                 outcome, message = "error", f"{type(exc).__name__}: {exc}"
                 log.exception("job %s crashed", spec.job_id)
             with self._lock:
                 status.last_finished = _now()
+                status.last_duration_seconds = round(time.monotonic() - began, 3)
                 status.last_outcome, status.last_message = outcome, message
+                status.outcomes[outcome] = status.outcomes.get(outcome, 0) + 1
                 if outcome in ("success", "partial"):
                     status.last_success = status.last_finished
-            log.info("job %s: %s %s", spec.job_id, outcome, message)
+            level = _OUTCOME_LEVELS.get(outcome, logging.ERROR)
+            log.log(level, "job %s: %s: %s", spec.job_id, outcome, message)
 
         return job
 
@@ -149,7 +191,21 @@ class Daemon:
             never = body["last_success"] is None and body["runs"] > 0 and body["last_finished"] is not None
             body["healthy"] = not stale and not never
             healthy = healthy and body["healthy"]
-        return (200 if healthy else 503), {"healthy": healthy, "jobs": jobs, "now": now.isoformat()}
+        body = {"healthy": healthy, "jobs": jobs, "now": now.isoformat(), "sandbox": list(self.sandbox)}
+        return (200 if healthy else 503), body
+
+    def metrics_document(self) -> str:
+        """/metrics: the jobs of this daemon and whatever the collectors add (a failing one is left out)."""
+        with self._lock:
+            statuses = {job_id: replace(s, outcomes=dict(s.outcomes)) for job_id, s in self.statuses.items()}
+        families = job_metrics(statuses)
+        for collect in self.collectors:
+            try:
+                with store_errors(self.store_url):
+                    families.extend(collect())
+            except SwcError as exc:  # the store is busy or gone: report the jobs, say why in the log
+                log.warning("metrics: %s", exc.message)
+        return render_metrics(families)
 
 
 def _now() -> str:
@@ -166,13 +222,17 @@ def _handler_for(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"ok": True})
             elif self.path == "/status":
                 self._send(*daemon.status_document())
+            elif self.path == "/metrics":
+                self._send(200, daemon.metrics_document(), content_type=METRICS_CONTENT_TYPE)
             else:
-                self._send(404, {"error": "not found", "paths": ["/healthz", "/status"]})
+                self._send(404, {"error": "not found", "paths": ["/healthz", "/status", "/metrics"]})
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
+        def _send(
+            self, status: int, body: dict[str, Any] | str, content_type: str = "application/json"
+        ) -> None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -180,32 +240,39 @@ def _handler_for(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def build_jobs(settings: Settings) -> list[JobSpec]:
+def build_jobs(settings: Settings, observations: Observations | None = None) -> list[JobSpec]:
     """The scheduled jobs for these settings (each job opens and closes its own store and clients).
 
-    Opens the store once first, so a bad URL or a schema problem fails at start-up, not in every job.
+    Checks the remotes' URLs and opens the store once first, so a missing URL, a bad store URL or a schema
+    problem fails at start-up, not in every job. `observations` collects what jobs report for /metrics.
     """
     from swc_beheer import jobs
-    from swc_beheer.wiring import open_store_from
+    from swc_beheer.schedule import SyncModes
+    from swc_beheer.wiring import open_store_from, require_remote
 
+    for remote in ("catalogue", "github"):
+        require_remote(settings, remote)
     open_store_from(settings).close()
-
-    counter = {"catalogue": 0}
+    schedule = settings.schedule
+    modes = SyncModes(settings.sync.full_every)
 
     def catalogue() -> tuple[str, str]:
-        # every `full_every`-th run is a full one (deletions need a full listing), the rest incremental
-        full = counter["catalogue"] % settings.sync.full_every == 0
-        counter["catalogue"] += 1
-        return jobs.catalogue_job(settings, full=full)
+        # full until the store records a completed full sync, then every `full_every`-th completed run;
+        # a failure does not move the count, so a failed full sync runs in full again at the next tick
+        full = modes.next_is_full(jobs.full_sync_completed(settings))
+        outcome, message = jobs.catalogue_job(settings, full=full)
+        modes.record(outcome)
+        return outcome, message
+
+    def spec(job_id: str, name: str, run: Callable[[], tuple[str, str]]) -> JobSpec:
+        cron = getattr(schedule, f"{name}_cron")
+        interval = _interval(cron, schedule.timezone, f"SWC_SCHEDULE__{name.upper()}_CRON")
+        return JobSpec(job_id, interval, run, cron=cron, cron_variable=f"SWC_SCHEDULE__{name.upper()}_CRON")
 
     jobs_list = [
-        JobSpec("sync:catalogue", settings.sync.interval_seconds, catalogue),
-        JobSpec(
-            "journey:refresh", settings.daemon.journey_interval_seconds, lambda: jobs.journey_job(settings)
-        ),
-        JobSpec(
-            "reconcile:run", settings.daemon.reconcile_interval_seconds, lambda: jobs.reconcile_job(settings)
-        ),
+        spec("sync:catalogue", "sync", catalogue),
+        spec("journey:refresh", "journey", lambda: jobs.journey_job(settings, observations)),
+        spec("reconcile:run", "reconcile", lambda: jobs.reconcile_job(settings)),
     ]
     if settings.digest.channels:  # digests: the tick composes what the cron schedule made due, then delivers
         from swc_beheer.digest_job import digest_job
@@ -214,11 +281,32 @@ def build_jobs(settings: Settings) -> list[JobSpec]:
             JobSpec("digest:weekly", settings.digest.check_interval_seconds, lambda: digest_job(settings))
         )
     if settings.journey.publish_dashboard:  # opt-in: the living dashboard issue on GitHub
-        jobs_list.append(
-            JobSpec(
-                "journey:publish",
-                settings.daemon.journey_interval_seconds,
-                lambda: jobs.publish_job(settings),
-            )
-        )
+        jobs_list.append(spec("journey:publish", "journey", lambda: jobs.publish_job(settings)))
     return jobs_list
+
+
+def _interval(cron: str, timezone: str, variable: str) -> int:
+    from swc_beheer.schedule import build_trigger, cron_interval_seconds
+
+    build_trigger(cron, timezone=timezone, variable=variable)  # a malformed expression names its setting
+    return cron_interval_seconds(cron, timezone=timezone, now=datetime.now(UTC))
+
+
+def build_daemon(settings: Settings) -> Daemon:
+    """The daemon `swc-beheer serve` runs: jobs, schedules, health endpoint and /metrics from settings."""
+    from swc_beheer.metrics import store_metrics
+    from swc_beheer.wiring import store_url
+
+    observations = Observations()
+    schedule = settings.schedule
+    return Daemon(
+        build_jobs(settings, observations),
+        host=settings.daemon.host,
+        port=settings.daemon.port,
+        store_url=settings.store.url,
+        timezone=schedule.timezone,
+        jitter_seconds=schedule.jitter_seconds,
+        misfire_grace_seconds=schedule.misfire_grace_seconds,
+        sandbox=[name for name in ("catalogue", "github") if getattr(settings, name).is_sandbox],
+        collectors=[store_metrics(store_url(settings)), observations.families],
+    )

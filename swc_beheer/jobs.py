@@ -13,17 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import Settings, SwcError
+from swc_beheer.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from reconcile import ReconcileReport
+    from store.run_metrics import LastRun
     from store.runs import RunMode
     from swc_beheer.journey_jobs import JourneyRunReport
+    from swc_beheer.metrics import Observations
     from sync.catalogue_sync import ProgressCallback
     from sync.run_report import RunReport
 
 __all__ = [
     "MainJobReport",
     "catalogue_job",
+    "full_sync_completed",
+    "store_status",
     "journey_job",
     "reconcile_job",
     "publish_job",
@@ -50,10 +55,10 @@ def reconcile_once(settings: Settings, *, now: datetime | None = None) -> Reconc
     cat = settings.catalogue
     links = (
         None
-        if cat.is_sandbox
+        if cat.is_sandbox or cat.base_url is None
         else CatalogueLinks(cat.base_url, cat.api_prefix, cat.register_slug, dict(cat.schemas))
     )
-    store = open_store_from(settings)
+    store = open_store_from(settings, create=False)  # no store, no full sync: nothing to reconcile
     try:
         register = Register.load(settings.reconcile.reference_dir)
         return run_reconcile(store, register, settings.reconcile, now or datetime.now(UTC), links=links)
@@ -100,14 +105,20 @@ class MainJobReport:
     reconcile: ReconcileReport | None = None
     reconcile_error: str | None = None
     reports: list[Path] = field(default_factory=list)
+    reports_error: str | None = None
 
     @property
     def exit_code(self) -> int:
-        """The catalogue sync's exit code, or 3 (partial) when a later step failed or was deferred."""
-        if self.sync.exit_code != 0:
-            return self.sync.exit_code
+        """0 when every step did all it should; 1 only when nothing was saved; else 3 (partial).
+
+        A failed sync saves nothing, but a journey refresh after it may still have saved issue states: then
+        the run is partial, not failed (swc_beheer/exit_codes.py).
+        """
+        if self.sync.exit_code not in (0, 3):  # the sync failed: its transaction rolled back
+            return ExitCode.PARTIAL if self.journey is not None else self.sync.exit_code
         deferred = self.journey is not None and bool(self.journey.refresh.deferred)
-        return 3 if (self.journey_error or self.reconcile_error or deferred) else 0
+        later_failed = self.journey_error or self.reconcile_error or self.reports_error or deferred
+        return ExitCode.PARTIAL if (later_failed or self.sync.exit_code == 3) else ExitCode.OK
 
 
 async def run_main_job(
@@ -122,7 +133,10 @@ async def run_main_job(
     A failing later step is recorded, not raised: the sync's data is already safely committed.
     """
     from swc_beheer.journey_jobs import run_journey_refresh
+    from swc_beheer.wiring import require_remote
 
+    for remote in ("catalogue", "github"):  # a missing URL stops the run before anything is saved
+        require_remote(settings, remote)
     report = MainJobReport(sync=await sync_catalogue(settings, mode="full", progress=progress))
     try:
         report.journey = await run_journey_refresh(settings)
@@ -134,7 +148,10 @@ async def run_main_job(
         except SwcError as exc:
             report.reconcile_error = exc.message
     directory = report_dir or default_report_dir(settings)
-    report.reports = write_reports(report, directory, lang or settings.language)
+    try:  # the sync and the findings are saved already: an unwritable folder must not make the run "failed"
+        report.reports = write_reports(report, directory, lang or settings.language)
+    except SwcError as exc:
+        report.reports_error = exc.message
     return report
 
 
@@ -168,17 +185,59 @@ def write_reports(report: MainJobReport, directory: Path, lang: str) -> list[Pat
 # --- daemon jobs: (outcome, one-line message) --------------------------------------------------------------
 
 
+def full_sync_completed(settings: Settings) -> bool:
+    """Whether the store records a completed (success or partial) full catalogue sync."""
+    from store.runs import last_run
+    from swc_beheer.wiring import open_store_from
+
+    store = open_store_from(settings)
+    try:
+        with store.sessions() as session:
+            return last_run(session, mode="full", statuses=("success", "partial")) is not None
+    finally:
+        store.close()
+
+
+def store_status(settings: Settings) -> tuple[str, LastRun | None, bool]:
+    """(where the store is, its last finished catalogue sync, whether a full sync has completed).
+
+    Read-only: a missing store is a ConfigError, never created.
+    """
+    from store.run_metrics import load_last_finished_run
+    from store.runs import last_run
+    from swc_beheer.wiring import open_store_from
+
+    store = open_store_from(settings, create=False)
+    try:
+        with store.sessions() as session:
+            last = load_last_finished_run(session)
+            full = last_run(session, mode="full", statuses=("success", "partial")) is not None
+        return store.location, last, full
+    finally:
+        store.close()
+
+
 def catalogue_job(settings: Settings, *, full: bool) -> tuple[str, str]:
     run = asyncio.run(sync_catalogue(settings, mode="full" if full else "incremental"))
     counts = {name: (s.new, s.changed, s.deleted) for name, s in run.stats.items()}
     return run.status, f"run {run.run_id} {run.mode}: (new, changed, deleted) {counts}; {run.error or ''}"
 
 
-def journey_job(settings: Settings) -> tuple[str, str]:
+def journey_job(settings: Settings, observations: Observations | None = None) -> tuple[str, str]:
     from swc_beheer.journey_jobs import run_journey_refresh
 
     result = asyncio.run(run_journey_refresh(settings))
     refresh = result.refresh
+    if observations is not None:  # for /metrics
+        observations.add("swc_github_requests", "GitHub API requests of this daemon.", refresh.requests)
+        observations.add(
+            "swc_github_rate_points", "GitHub rate-limit points this daemon used.", refresh.rate_points_used
+        )
+        observations.set(
+            "swc_github_deferred_issues",
+            "Issues the last refresh deferred (rate limit).",
+            len(refresh.deferred),
+        )
     outcome = "partial" if refresh.deferred else "success"
     return outcome, (
         f"{refresh.keys} issues, {len(refresh.changes)} changes, {len(result.step_changes)} step "

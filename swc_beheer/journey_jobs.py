@@ -86,7 +86,7 @@ def build_status_board(
     if issues is None:
         from swc_beheer.wiring import open_store_from
 
-        store = open_store_from(settings)
+        store = open_store_from(settings, create=False)  # showing the board never creates a store
         try:
             issues = load_issue_states(store)
         finally:
@@ -118,7 +118,7 @@ async def run_publish(
     own_client = client is None and not dry_run
     github = build_github_client(settings) if own_client else client  # a settings error leaks nothing
     try:
-        store = open_store_from(settings)
+        store = open_store_from(settings, create=not dry_run)  # a dry run only reads
     except BaseException:
         if own_client and github is not None:
             github.close()

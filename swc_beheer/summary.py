@@ -115,9 +115,12 @@ def render_run_summary(report: RunReport, lang: str = "nl") -> Group:
     return Group(*parts)
 
 
-def render_run_json(report: RunReport) -> str:
-    """The report as indented JSON (what `swc-beheer sync --json` prints)."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str)
+def render_run_json(report: RunReport, *, sandbox: bool = False) -> str:
+    """The report as indented JSON (what `swc-beheer sync --json` prints).
+
+    `sandbox`: whether the data came from the embedded sandbox, so no machine mistakes it for the catalogue.
+    """
+    return json.dumps({**report.to_dict(), "sandbox": sandbox}, indent=2, ensure_ascii=False, default=str)
 
 
 @contextmanager
@@ -173,6 +176,8 @@ def render_main_summary(report: MainJobReport, lang: str = "nl") -> list[str]:
         )
     if report.journey_error:
         lines.append(t("run.journey_failed", lang, error=report.journey_error))
+    if report.reports_error:
+        lines.append(t("run.reports_failed", lang, error=report.reports_error))
     if report.reconcile is not None:
         rec = report.reconcile
         steps = ", ".join(f"{step}: {len(items)}" for step, items in rec.by_step().items())

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from config.errors import ConfigError
 from config.settings import DigestChannelSettings, Settings
 from connectors.catalogue import CatalogueClient
-from store.base import Store, open_store
+from store.base import Store, open_store, store_errors
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
@@ -41,7 +41,9 @@ __all__ = [
     "Services",
     "open_services",
     "open_store_from",
+    "require_remote",
     "settings_digest",
+    "store_url",
     "start_sandbox",
 ]
 
@@ -63,7 +65,7 @@ class Services:
     """What a job needs, built from Settings."""
 
     settings: Settings
-    store: Store
+    store: Store = field(repr=False)  # its URL may carry SWC_STORE__PASSWORD
     catalogue_url: str
     catalogue_user: str | None
     catalogue_password: str | None = field(repr=False)
@@ -87,9 +89,87 @@ class Services:
         )
 
 
-def open_store_from(settings: Settings) -> Store:
-    """The store these settings name, opened and migrated (close it when done)."""
-    return open_store(settings.store.url)
+def open_store_from(settings: Settings, *, create: bool = True) -> Store:
+    """The store these settings name, opened and migrated (close it when done).
+
+    `create=False` (read-only commands: reports, findings, the board) never creates a store: a SQLite path
+    with no file, or a database without swc-beheer's tables, is a ConfigError naming SWC_STORE__URL and
+    where it points, and leaves no folder, file or table behind.
+    """
+    url = store_url(settings)
+    if create:
+        return open_store(url)
+    _require_sqlite_file(url)
+    from store.migrate import current_heads, upgrade_store
+
+    store = open_store(url, upgrade=False)
+    try:
+        with store_errors(url):
+            if not current_heads(store):
+                raise _no_store(store.location)
+            upgrade_store(store)  # an older schema is brought up to date, as every command does
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def store_url(settings: Settings) -> str:
+    """SWC_STORE__URL with SWC_STORE__PASSWORD filled in (a secret: only for open_store, never for logs)."""
+    url = settings.store.url
+    if settings.store.password is None:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url  # open_store names the malformed URL
+    password = settings.store.password.get_secret_value()
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def _require_sqlite_file(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return  # open_store names the malformed URL
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database or "")
+        if not path.is_file():
+            raise _no_store(str(path.resolve()))
+
+
+def _no_store(location: str) -> ConfigError:
+    return ConfigError(
+        f"SWC_STORE__URL points at {location}, where there is no swc-beheer database",
+        hint="check SWC_STORE__URL; `swc-beheer sync` or `swc-beheer db upgrade` creates a new database",
+        key="error.store.missing",
+        hint_key="hint.store.missing",
+        params={"location": location},
+    )
+
+
+def require_remote(settings: Settings, remote: str) -> None:
+    """A ConfigError unless the base URL of `remote` ("catalogue" or "github") is set (a URL or 'sandbox').
+
+    There is no fallback to the sandbox: a misspelt or forgotten URL would otherwise fill a production
+    store with sandbox data.
+    """
+    section = settings.catalogue if remote == "catalogue" else settings.github
+    if section.base_url is None:
+        variable = f"SWC_{remote.upper()}__BASE_URL"
+        example = "https://api.github.com" if remote == "github" else "https://softwarecatalogus.example.nl"
+        raise ConfigError(
+            f"{variable} is not set",
+            hint=f"set it to the {remote} URL (e.g. {example}), or to 'sandbox' for the embedded stand-in "
+            "(`swc-beheer run --sandbox` and `swc-beheer sync --sandbox` use the sandbox without it)",
+            key="error.config.remote_missing",
+            hint_key="hint.config.remote_missing",
+            params={"variable": variable, "example": example},
+        )
 
 
 @contextmanager
@@ -113,12 +193,14 @@ def open_services(
 ) -> Iterator[Services]:
     """Open the store and prepare the catalogue client; `sandbox=True` forces the embedded sandbox."""
     use_sandbox = settings.catalogue.is_sandbox if sandbox is None else sandbox
+    if not use_sandbox:
+        require_remote(settings, "catalogue")
     with ExitStack() as stack:
-        store = open_store(settings.store.url)
+        store = open_store(store_url(settings))
         stack.callback(store.close)
         cfg = settings.catalogue
         password = cfg.password.get_secret_value() if cfg.password else None
-        services = Services(settings, store, cfg.base_url, cfg.user, password)
+        services = Services(settings, store, cfg.base_url or "", cfg.user, password)
         if use_sandbox:
             running = stack.enter_context(start_sandbox(sandbox_scale))
             services.sandbox = running
@@ -159,6 +241,7 @@ def build_github_client(settings: Settings) -> GitHubClient:
     from connectors.github import GitHubClient
 
     github = settings.github
+    require_remote(settings, "github")
     if github.is_sandbox:
         from sandbox.github import GitHubState, create_app
         from sandbox.server import serve_in_thread
@@ -181,7 +264,7 @@ def build_github_client(settings: Settings) -> GitHubClient:
             "SWC_GITHUB__APP_INSTALLATION_ID",
         )
     return GitHubClient.connect(
-        github.base_url,
+        github.base_url or "",
         token=token,
         app_id=github.app_id,
         private_key=key,

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from swc_beheer.cli_support import console, err_console, settings_from, user_errors
+from swc_beheer.cli_support import announce_sandbox, console, err_console, settings_from, user_errors
 
 __all__ = ["register"]
 
@@ -36,12 +36,13 @@ def register(app: typer.Typer) -> None:
         """Sync the catalogue into the database once and show what changed.
 
         Exit code 0: success; 3: partial (records skipped, deletions held or a listing incomplete);
-        1: failed (nothing saved); 4: another sync is running.
+        1: failed (nothing saved); 2: bad settings; 4: another sync is running.
         """
         from swc_beheer.jobs import sync_catalogue
         from swc_beheer.summary import live_progress, render_run_json, render_run_summary
 
         settings = settings_from(ctx)
+        on_sandbox = sandbox or bool(announce_sandbox(settings, asked=sandbox, remotes=("catalogue",)))
         with (
             user_errors(settings.language),
             live_progress(err_console, settings.language, enabled=not as_json) as progress,
@@ -56,7 +57,7 @@ def register(app: typer.Typer) -> None:
                 )
             )
         if as_json:
-            console.print_json(render_run_json(report))
+            console.print_json(render_run_json(report, sandbox=on_sandbox))
         else:
             console.print(render_run_summary(report, settings.language))
         raise typer.Exit(report.exit_code)

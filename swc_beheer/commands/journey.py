@@ -120,13 +120,14 @@ def refresh_command(
     """Fetch the journeys' GitHub issues (conditional requests), store them and each step's status."""
     import asyncio
 
-    from swc_beheer.cli_support import console, settings_from, user_errors
+    from swc_beheer.cli_support import announce_sandbox, console, settings_from, user_errors
     from swc_beheer.i18n import t
     from swc_beheer.journey_jobs import run_journey_refresh
     from swc_beheer.summary import render_journey_refresh
 
     settings = settings_from(ctx)
     language = lang.value if lang is not None else settings.language
+    announce_sandbox(settings, asked=False, remotes=("github",))
     with user_errors(language):
         report = asyncio.run(run_journey_refresh(settings))
     refresh = report.refresh

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from swc_beheer.cli_support import console, settings_from, user_errors
+from swc_beheer.cli_support import announce_sandbox, console, settings_from, user_errors
 from swc_beheer.i18n import t
 
 __all__ = ["register_publish"]
@@ -24,6 +24,8 @@ def register_publish(journey_app: typer.Typer) -> None:
         from swc_beheer.journey_jobs import run_publish  # PyGithub and the store load only when publishing
 
         settings = settings_from(ctx)
+        if not dry_run:
+            announce_sandbox(settings, asked=False, remotes=("github",))
         with user_errors(settings.language):
             report = asyncio.run(run_publish(settings, dry_run=dry_run))
         if report.action == "dry_run":

@@ -26,7 +26,7 @@ FORMAT_HELP = "Report format: md, html, csv, xlsx or json."
 def _store(settings: Settings) -> Iterator[Any]:
     from swc_beheer.wiring import open_store_from
 
-    store = open_store_from(settings)
+    store = open_store_from(settings, create=False)  # findings need a store a sync has filled
     try:
         yield store
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from swc_beheer.cli_support import console, err_console, settings_from, user_errors
+from swc_beheer.cli_support import announce_sandbox, console, err_console, settings_from, user_errors
 
 __all__ = ["register"]
 
@@ -34,13 +34,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the main job once: full catalogue sync, journey issue refresh, reconciliation, reports.
 
-        Exit codes as `swc-beheer sync`; 3 also when the journey refresh or reconciliation failed.
+        Exit codes as `swc-beheer sync`; 3 also when the journey refresh, reconciliation or a report failed
+        after the sync saved its data.
         """
         from swc_beheer.i18n import t
         from swc_beheer.jobs import run_main_job, sandbox_settings
         from swc_beheer.summary import live_progress, render_main_summary, render_run_summary
 
         settings = settings_from(ctx)
+        announce_sandbox(settings, asked=sandbox)
         if sandbox:
             settings = sandbox_settings(settings)
         lang = settings.language
@@ -56,20 +58,17 @@ def register(app: typer.Typer) -> None:
     def serve_command(ctx: typer.Context) -> None:
         """Run the daemon: scheduled sync, journey refresh and reconciliation, with /healthz and /status.
 
-        Intervals and the health endpoint come from SWC_SYNC__INTERVAL_SECONDS, SWC_SYNC__FULL_EVERY and
-        SWC_DAEMON__*. Stops cleanly on Ctrl-C or SIGTERM (a running sync finishes its transaction first).
+        Schedules are cron expressions (SWC_SCHEDULE__*, Europe/Amsterdam); SWC_SYNC__FULL_EVERY sets how
+        often a sync is full; SWC_DAEMON__* the health endpoint, which also serves /metrics (Prometheus).
+        Stops cleanly on Ctrl-C or SIGTERM (a running sync finishes its transaction first).
         """
-        from swc_beheer.daemon import Daemon, build_jobs
+        from swc_beheer.daemon import build_daemon
 
         settings = settings_from(ctx)
+        announce_sandbox(settings, asked=False)
         stop = threading.Event()
         with user_errors(settings.language):
-            daemon = Daemon(
-                build_jobs(settings),
-                host=settings.daemon.host,
-                port=settings.daemon.port,
-                store_url=settings.store.url,
-            )
+            daemon = build_daemon(settings)
             try:
                 daemon.start()
             except OSError as exc:

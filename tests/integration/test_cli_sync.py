@@ -129,3 +129,11 @@ def test_run_sandbox_syncs_the_embedded_catalogue(tmp_path: object) -> None:
     finally:
         store.close()
     assert organisations > 340 and issues == 9 and steps == 9 and findings > 0
+
+
+def test_db_status_shows_the_last_sync(env: dict[str, str]) -> None:
+    assert invoke(env, "sync")[0] == 0
+    code, out, _ = invoke({**env, "SWC_LANGUAGE": "en"}, "db", "status")
+    text = " ".join(out.split())
+    assert code == 0 and "Last catalogue sync: run 1 (full), Succeeded" in text
+    assert "A full sync has completed" in text

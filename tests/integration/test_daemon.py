@@ -28,7 +28,13 @@ def _wait_for(daemon: Daemon, job_id: str, timeout: float = 180) -> dict[str, An
 
 def test_daemon_runs_all_jobs_and_reports_status(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/daemon.sqlite3"
-    settings = load_settings(store={"url": url}, daemon={"port": 0})
+    settings = load_settings(
+        store={"url": url},
+        daemon={"port": 0},
+        catalogue={"base_url": "sandbox"},  # asked for explicitly: there is no sandbox default
+        github={"base_url": "sandbox"},
+        schedule={"sync_cron": "0 3 1 1 *", "journey_cron": "0 3 1 1 *", "reconcile_cron": "0 3 1 1 *"},
+    )
     daemon = Daemon(build_jobs(settings), port=0)
     daemon.start()
     try:

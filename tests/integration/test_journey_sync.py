@@ -113,6 +113,7 @@ def test_publish_creates_then_leaves_the_dashboard_unchanged(
     settings = load_settings(
         store={"url": store_url}, github={"base_url": server.url, "token": "sandbox-token"}
     )
+    open_store(store_url).close()  # a dry run only reads: the store must exist
     client = _client(server)
     dry = asyncio.run(run_publish(settings, dry_run=True, client=client, now=T0))
     assert dry.action == "dry_run" and dry.body and state.counters.requests == 0
@@ -136,6 +137,7 @@ def test_publish_command_dry_run_prints_the_board(tmp_path: object, monkeypatch:
 
     register_publish(journey_app)
     monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path}/cli.sqlite3")
+    open_store(f"sqlite:///{tmp_path}/cli.sqlite3").close()  # a dry run only reads: the store must exist
     result = CliRunner().invoke(journey_app, ["publish", "--dry-run"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "1.1" in result.output

@@ -1,4 +1,4 @@
-"""Settings: defaults run against the sandbox; bad values name the variable; secrets stay secret."""
+"""Settings: no remote by default; bad values and unknown names name the variable; secrets stay secret."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from config import ConfigError, load_settings
 
 
-def test_defaults_point_at_the_sandbox() -> None:
+def test_defaults_name_no_remote_not_even_the_sandbox() -> None:
     settings = load_settings()
-    assert settings.catalogue.is_sandbox
-    assert settings.github.is_sandbox
+    assert settings.catalogue.base_url is None and not settings.catalogue.is_sandbox
+    assert settings.github.base_url is None and not settings.github.is_sandbox
     assert settings.store.url.startswith("sqlite:///")
     assert settings.language == "nl"
     assert all(path.is_file() for path in settings.journey.paths)

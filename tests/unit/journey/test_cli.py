@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from config.settings import DEFAULT_JOURNEY, load_settings
 from connectors.github_models import IssueInfo, IssueKey
+from store import open_store
 from swc_beheer.cli import app
 from swc_beheer.journey_jobs import build_status_board
 
@@ -111,6 +112,7 @@ def test_status_cli_writes_the_board_from_an_empty_store(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path}/store.sqlite3")
+    open_store(f"sqlite:///{tmp_path}/store.sqlite3").close()  # read-only commands need an existing store
     out = tmp_path / "board.json"
     result = runner.invoke(
         app, ["journey", "status", "--format", "json", "--out", str(out)], catch_exceptions=False
@@ -126,6 +128,7 @@ def test_status_cli_table_in_english(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path}/store.sqlite3")
+    open_store(f"sqlite:///{tmp_path}/store.sqlite3").close()  # read-only commands need an existing store
     result = runner.invoke(app, ["journey", "status", "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "Phase 3" in result.stdout
@@ -135,9 +138,22 @@ def test_status_to_an_unwritable_path_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path}/s.sqlite3")
+    open_store(f"sqlite:///{tmp_path}/s.sqlite3").close()  # read-only commands need an existing store
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     result = CliRunner().invoke(app, ["journey", "status", "--format", "md", "--out", str(blocker / "x.md")])
     assert result.exit_code == 1
     assert "Cannot write" in result.output and "x.md" in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_on_a_missing_store_is_a_settings_error_and_creates_nothing(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "no" / "such" / "store.sqlite3"
+    monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{missing}")
+    result = runner.invoke(app, ["journey", "status", "--lang", "en"])
+    assert result.exit_code == 2
+    flat = "".join(result.stderr.split())  # rich wraps long paths
+    assert "SWC_STORE__URL" in flat and str(missing) in flat and "Traceback" not in flat
+    assert not (tmp_path / "no").exists()
