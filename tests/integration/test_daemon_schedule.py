@@ -19,7 +19,7 @@ from sandbox.catalogue import CatalogueState, create_app
 from sandbox.server import serve_in_thread
 from store import open_store
 from swc_beheer.daemon import Daemon, JobSpec, build_daemon
-from tests.integration.test_catalogue_sync import PASSWORD, USER, tiny_dataset
+from tests.helpers.sync_checks import PASSWORD, USER, tiny_dataset
 
 pytestmark = pytest.mark.integration
 
