@@ -1,11 +1,12 @@
 """Imports every table module so that `metadata` is complete (for Alembic and tests).
 
 Each area of the store owns one module and one Alembic branch (branch_label = area name):
-catalogue_tables -> "catalogue", journey_tables -> "journey", findings_tables -> "findings".
+catalogue_tables -> "catalogue", journey_tables -> "journey", findings_tables -> "findings",
+job_tables -> "jobs".
 """
 
 from __future__ import annotations
 
-from store import catalogue_tables, findings_tables, journey_tables
+from store import catalogue_tables, findings_tables, job_tables, journey_tables
 
-__all__ = ["catalogue_tables", "findings_tables", "journey_tables"]
+__all__ = ["catalogue_tables", "findings_tables", "job_tables", "journey_tables"]
