@@ -45,7 +45,8 @@ def test_a_trigger_is_claimed_once(store: Store) -> None:
     # manual runs (no trigger) are never deduplicated
     assert claim_job_run(store, "sync:catalogue", None, "a:1") is not None
     assert claim_job_run(store, "sync:catalogue", None, "a:1") is not None
-    assert count_job_runs(store, "sync:catalogue") == {("sync:catalogue", SLOT): 1, ("sync:catalogue", None): 2}
+    expected = {("sync:catalogue", SLOT): 1, ("sync:catalogue", None): 2}
+    assert count_job_runs(store, "sync:catalogue") == expected
 
 
 def test_summaries_name_the_last_run_and_the_last_success(store: Store) -> None:
