@@ -96,12 +96,12 @@ def load_job_summaries(store: Store) -> dict[str, JobSummary]:
     """Per job: number of runs (skipped ones excluded), the latest run and the latest success."""
     counted = job_run.c.outcome != "skipped"
     with store.sessions() as session:
-        counts = dict(
+        counts: dict[str, int] = dict(
             session.execute(
                 sa.select(job_run.c.job_id, sa.func.count()).where(counted).group_by(job_run.c.job_id)
             ).all()
         )
-        successes = dict(
+        successes: dict[str, datetime | None] = dict(
             session.execute(
                 sa.select(job_run.c.job_id, sa.func.max(job_run.c.finished))
                 .where(job_run.c.outcome.in_(SUCCESSFUL))
