@@ -2,11 +2,11 @@
 
 Each area of the store owns one module and one Alembic branch (branch_label = area name):
 catalogue_tables -> "catalogue", journey_tables -> "journey", findings_tables -> "findings",
-outbox_tables -> "outbox".
+outbox_tables -> "outbox", job_tables -> "jobs".
 """
 
 from __future__ import annotations
 
-from store import catalogue_tables, findings_tables, journey_tables, outbox_tables
+from store import catalogue_tables, findings_tables, job_tables, journey_tables, outbox_tables
 
-__all__ = ["catalogue_tables", "findings_tables", "journey_tables", "outbox_tables"]
+__all__ = ["catalogue_tables", "findings_tables", "job_tables", "journey_tables", "outbox_tables"]
