@@ -293,11 +293,11 @@ class DigestSettings(_Section):
     max_attempts: int = Field(8, ge=1, le=100, description="deliveries tried before a digest is 'failed'")
     retry_base_seconds: float = Field(60.0, gt=0, description="first retry delay; doubles per attempt")
     retry_max_seconds: float = Field(21600.0, gt=0, description="longest retry delay")
-    smtp_host: str = "localhost"
-    smtp_port: int = Field(587, ge=1, le=65535)
-    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
-    smtp_user: str | None = None
-    smtp_password: SecretStr | None = None
+    smtp_host: str = Field("localhost", description="SMTP server for e-mail channels")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 implicit TLS)")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="transport security")
+    smtp_user: str | None = Field(None, description="SMTP login (with smtp_password)")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (secret)")
     smtp_from: str = Field("swc-beheer@localhost", description="From; its domain ends Message-IDs")
     smtp_ca_file: Path | None = Field(None, description="CA bundle for a private SMTP certificate")
     timeout: float = Field(30.0, gt=0, description="seconds per SMTP or webhook request")

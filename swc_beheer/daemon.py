@@ -22,18 +22,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config import Settings, SwcError
-from store.base import store_errors
+from store.base import Store, store_errors
+from store.job_runs import JobSummary, load_job_summaries
+from swc_beheer.job_guard import FireTimeExecutor, fired_at, run_guarded, trigger_slot
 from swc_beheer.metrics import Metric, Observations, job_metrics, render_metrics
 from swc_beheer.schedule import InOrder
 
 __all__ = ["Daemon", "JobStatus", "JobSpec", "build_daemon", "build_jobs"]
 
 # How loudly a job's outcome is logged: an operator's alerting watches WARNING and up.
-_OUTCOME_LEVELS = {"success": logging.INFO, "partial": logging.WARNING}
+_OUTCOME_LEVELS = {"success": logging.INFO, "skipped": logging.INFO, "partial": logging.WARNING}
 
 log = logging.getLogger("swc.daemon")
 
@@ -88,6 +89,9 @@ class Daemon:
     misfire_grace_seconds: int | None = None  # None: a late run always runs
     sandbox: list[str] = field(default_factory=list)  # remotes the settings point at the sandbox
     collectors: list[Callable[[], list[Metric]]] = field(default_factory=list)  # more /metrics families
+    # The shared store: with it, each trigger runs on one daemon only and /status reports every daemon's
+    # runs (swc_beheer/job_guard.py). Without it (tests of the scheduler alone) jobs just run.
+    store: Store | None = None
     statuses: dict[str, JobStatus] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scheduler: BackgroundScheduler | None = None
@@ -103,7 +107,7 @@ class Daemon:
         # fall due together queue up in list order (the catalogue sync first, so reconcile sees its data):
         # at start 10 ms apart, and on a shared schedule through InOrder.
         self._scheduler = BackgroundScheduler(
-            timezone=self.timezone, executors={"default": ThreadPoolExecutor(max_workers=1)}
+            timezone=self.timezone, executors={"default": FireTimeExecutor(max_workers=1)}
         )
         self._scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         start = datetime.now(UTC)
@@ -150,6 +154,24 @@ class Daemon:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
+        if self.store is not None:
+            self.store.close()
+
+    def _slot(self, spec: JobSpec) -> datetime | None:
+        """The trigger this run belongs to, the same on every daemon (None: interval job or run by hand)."""
+        fired = fired_at()
+        if spec.cron is None or fired is None:
+            return None
+        from swc_beheer.schedule import build_trigger
+
+        plain = build_trigger(spec.cron, timezone=self.timezone, variable=spec.cron_variable)
+        return trigger_slot(plain, fired, timedelta(seconds=2 * spec.interval_seconds + 60))
+
+    def _run(self, spec: JobSpec) -> tuple[str, str]:
+        if self.store is None:
+            return spec.run()
+        guarded = run_guarded(self.store, spec.job_id, self._slot(spec), spec.run)
+        return guarded.outcome, guarded.message
 
     def _wrap(self, spec: JobSpec) -> Callable[[], None]:
         def job() -> None:
@@ -160,7 +182,7 @@ class Daemon:
             began = time.monotonic()
             try:
                 with store_errors(self.store_url):
-                    outcome, message = spec.run()
+                    outcome, message = self._run(spec)
             except SwcError as exc:  # expected: the source is down, a setting is wrong, ...
                 outcome, message = "failed", exc.message
             except Exception as exc:  # a bug: log the stack, keep the scheduler alive
@@ -179,20 +201,37 @@ class Daemon:
         return job
 
     def status_document(self) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, body): 503 when any job's last success is older than three intervals."""
+        """(HTTP status, body): 503 when any job's last success is older than three intervals.
+
+        With a shared store, a job's last success is the newest of any daemon's (`everywhere` says which
+        daemon ran last and how it went); a trigger skipped here because another daemon ran it is no failure.
+        """
         now = datetime.now(UTC)
         healthy = True
         with self._lock:
             jobs = {job_id: asdict(s) for job_id, s in self.statuses.items()}
-        for body in jobs.values():
+        shared = self._shared_summaries()
+        for job_id, body in jobs.items():
+            _merge_shared(body, shared.get(job_id))
             limit = timedelta(seconds=3 * body["interval_seconds"])
             reference = body["last_success"] or body["last_started"]
             stale = reference is not None and now - datetime.fromisoformat(reference) > limit
-            never = body["last_success"] is None and body["runs"] > 0 and body["last_finished"] is not None
+            failing = body["last_outcome"] in ("failed", "error")
+            never = body["last_success"] is None and failing and body["last_finished"] is not None
             body["healthy"] = not stale and not never
             healthy = healthy and body["healthy"]
         body = {"healthy": healthy, "jobs": jobs, "now": now.isoformat(), "sandbox": list(self.sandbox)}
         return (200 if healthy else 503), body
+
+    def _shared_summaries(self) -> dict[str, JobSummary]:
+        if self.store is None:
+            return {}
+        try:
+            with store_errors(self.store_url):
+                return load_job_summaries(self.store)
+        except SwcError as exc:  # the store is busy or gone: report what this daemon knows
+            log.warning("status: %s", exc.message)
+            return {}
 
     def metrics_document(self) -> str:
         """/metrics: the jobs of this daemon and whatever the collectors add (a failing one is left out)."""
@@ -210,6 +249,24 @@ class Daemon:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _merge_shared(body: dict[str, Any], shared: JobSummary | None) -> None:
+    """Add what the store knows of a job (any daemon's runs) to this daemon's view of it."""
+    if shared is None:
+        return
+    if shared.last_success is not None:
+        theirs = shared.last_success.isoformat()
+        mine = body["last_success"]
+        if mine is None or datetime.fromisoformat(mine) < shared.last_success:
+            body["last_success"] = theirs
+    body["everywhere"] = {
+        "runs": shared.runs,
+        "last_outcome": shared.last_outcome,
+        "last_finished": shared.last_finished.isoformat() if shared.last_finished else None,
+        "last_owner": shared.last_owner,
+        "last_message": shared.last_message,
+    }
 
 
 def _handler_for(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
@@ -295,7 +352,7 @@ def _interval(cron: str, timezone: str, variable: str) -> int:
 def build_daemon(settings: Settings) -> Daemon:
     """The daemon `swc-beheer serve` runs: jobs, schedules, health endpoint and /metrics from settings."""
     from swc_beheer.metrics import store_metrics
-    from swc_beheer.wiring import store_url
+    from swc_beheer.wiring import open_store_from, store_url
 
     observations = Observations()
     schedule = settings.schedule
@@ -309,4 +366,5 @@ def build_daemon(settings: Settings) -> Daemon:
         misfire_grace_seconds=schedule.misfire_grace_seconds,
         sandbox=[name for name in ("catalogue", "github") if getattr(settings, name).is_sandbox],
         collectors=[store_metrics(store_url(settings)), observations.families],
+        store=open_store_from(settings),
     )

@@ -13,16 +13,21 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.base import run_job
+from apscheduler.executors.pool import ThreadPoolExecutor
 
 from config.errors import SwcError
 from store.base import Store
 from store.job_runs import claim_job_run, finish_job_run, mark_stale_job_runs
 from store.runs import SyncAborted, run_lock
 
-__all__ = ["GuardedOutcome", "OWNER", "run_guarded"]
+__all__ = ["FireTimeExecutor", "GuardedOutcome", "OWNER", "fired_at", "run_guarded", "trigger_slot"]
 
 log = logging.getLogger("swc.daemon")
 
@@ -72,3 +77,53 @@ def _run(job_id: str, job: Callable[[], tuple[str, str]]) -> tuple[str, str]:
     except Exception as exc:  # a bug: log the stack, keep the scheduler alive
         log.exception("job %s crashed", job_id)
         return "error", f"{type(exc).__name__}: {exc}"
+
+
+# -- which trigger is this? ---------------------------------------------------------------------------
+
+_fired = threading.local()
+
+
+class FireTimeExecutor(ThreadPoolExecutor):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """APScheduler's thread pool, telling the running job which fire time it was submitted for.
+
+    APScheduler 3 passes the run times to its own `run_job` but not to the job function; the trigger's
+    identity across daemons needs it (`fired_at()` inside the job).
+    """
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        def run() -> Any:
+            _fired.at = run_times[-1] if run_times else None
+            try:
+                return run_job(job, job._jobstore_alias, run_times, self._logger.name)
+            finally:
+                _fired.at = None
+
+        def callback(future: Any) -> None:
+            exc = future.exception()
+            if exc:
+                self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
+            else:
+                self._run_job_success(job.id, future.result())
+
+        self._pool.submit(run).add_done_callback(callback)
+
+
+def fired_at() -> datetime | None:
+    """The fire time the running job was submitted for (jitter and ordering offsets included), if known."""
+    value: datetime | None = getattr(_fired, "at", None)
+    return value
+
+
+def trigger_slot(plain: Any, fired: datetime, lookback: timedelta) -> datetime | None:
+    """The newest fire time of the jitter-free trigger `plain` at or before `fired`.
+
+    Every daemon with the same schedule computes the same slot for the same trigger, whatever jitter
+    delayed its own run, as long as the jitter is shorter than the gap between two fire times.
+    """
+    slot: datetime | None = None
+    moment: datetime | None = plain.get_next_fire_time(None, fired - lookback)
+    while moment is not None and moment <= fired:
+        slot = moment
+        moment = plain.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    return slot.astimezone(UTC) if slot is not None else None

@@ -19,6 +19,8 @@ def _env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, channels: list[dict[str, object]], **extra: str
 ) -> None:
     monkeypatch.setenv("SWC_STORE__URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    monkeypatch.setenv("SWC_CATALOGUE__BASE_URL", "sandbox")  # the daemon needs its remotes named
+    monkeypatch.setenv("SWC_GITHUB__BASE_URL", "sandbox")
     monkeypatch.setenv("SWC_DIGEST__CHANNELS", json.dumps(channels))
     for name, value in extra.items():
         monkeypatch.setenv(name, value)
