@@ -12,7 +12,8 @@ from connectors.github_dashboard import dashboard_body
 from connectors.github_fetch import limit_wait
 from connectors.github_models import IssueKey
 from connectors.github_query import build_issue_query, graphql_issue_info, rest_issue_info
-from sandbox.github import SEED_REPO, GitHubState, create_app
+from sandbox.github import create_app
+from sandbox.github_state import SEED_REPO, GitHubState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = IssueKey(repo=SEED_REPO, number=140)
