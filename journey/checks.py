@@ -50,7 +50,7 @@ def _check_refs(steps: tuple[Step, ...], report: ProblemReport) -> None:
                     "other_repository", ref.line, step.number, issue=ref.key, default_repo=report.default_repo
                 )
             places = seen.setdefault(key, [])
-            if all(other is not step for other, _ in places):
+            if not places or places[-1][0] is not step:  # a step's refs come together: once per step
                 places.append((step, ref))
     for places in seen.values():
         if len(places) > 1:

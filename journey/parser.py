@@ -29,6 +29,8 @@ from pathlib import Path
 
 import ftfy
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import table as markdown_table
 
 from connectors.github_models import IssueKey
 from journey.checks import check_journey
@@ -38,7 +40,12 @@ from journey.references import NUM, Prefer
 from journey.report import ProblemReport
 from journey.tables import TableReader
 
-__all__ = ["parse_journey", "load_journey", "check_journeys", "Prefer"]
+__all__ = ["parse_journey", "load_journey", "check_journeys", "Prefer", "MAX_DOCUMENT_BYTES"]
+
+# The largest journey file `load_journey` (and so `journey check`) reads. Real documents are a few
+# kilobytes; parsing is linear, about 25 bytes of memory and 2-3 microseconds per byte of document, so
+# 16 MiB stays under half a gigabyte and a minute while refusing a wrong file (a log, a dump) at once.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,
@@ -89,9 +96,25 @@ def _repair(lines: list[str], report: ProblemReport) -> list[str]:
     return repaired
 
 
+def _table_outline(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's table rule, keeping only table_open and table_close: we read the rows ourselves.
+
+    The table still ends where markdown-it ends it (so headings and code blocks are found as before), but
+    the row and cell tokens, most of a large document's memory, are dropped as soon as they are made.
+    """
+    before = len(state.tokens)
+    found = markdown_table(state, start_line, end_line, silent)
+    if found and not silent:
+        del state.tokens[before + 1 : -1]
+    return found
+
+
 def _structure(lines: list[str]) -> tuple[dict[int, _Heading], set[int]]:
     """Headings by 0-based line index, and the line indexes that are code or HTML blocks."""
-    md = MarkdownIt("commonmark").enable("table")
+    # Block structure only: the inline pass (links, emphasis) would tokenise every cell of every table, and
+    # its time and memory were most of a large document's. A heading's `inline` token keeps its source text.
+    md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+    md.block.ruler.at("table", _table_outline, {"alt": ["paragraph", "reference"]})  # markdown-it's alt
     tokens = md.parse("\n".join(lines))
     headings: dict[int, _Heading] = {}
     opaque: set[int] = set()
@@ -218,12 +241,19 @@ def parse_journey(
 
 
 def load_journey(
-    path: str | Path, *, default_repo: str, prefer: Prefer = "text"
+    path: str | Path, *, default_repo: str, prefer: Prefer = "text", max_bytes: int = MAX_DOCUMENT_BYTES
 ) -> tuple[Journey, list[Problem]]:
-    """Read and parse a journey file (UTF-8; undecodable bytes become U+FFFD)."""
+    """Read and parse a journey file (UTF-8; undecodable bytes become U+FFFD).
+
+    A file over `max_bytes` is refused with a JourneyParseError naming it, its size and the limit.
+    """
     location = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        size = Path(path).stat().st_size
+        if size > max_bytes:
+            raise _too_large(location, size, max_bytes)
+        with open(path, encoding="utf-8", errors="replace") as handle:  # as Path.read_text: newline=None
+            text = handle.read(max_bytes + 1)  # bounded: a pipe or device has no size to check first
     except FileNotFoundError:
         raise JourneyParseError(
             f"Journey document not found: {location}",
@@ -234,12 +264,27 @@ def load_journey(
         raise JourneyParseError(
             f"Journey document {location} cannot be read: {exc.strerror or exc}", path=location
         ) from exc
+    if len(text) > max_bytes:  # characters: each is at least one byte
+        raise _too_large(location, len(text), max_bytes)
     return parse_journey(text, location, default_repo=default_repo, prefer=prefer)
 
 
-def check_journeys(paths: list[Path], *, default_repo: str, prefer: Prefer = "text") -> list[Problem]:
+def _too_large(location: str, size: int, limit: int) -> JourneyParseError:
+    return JourneyParseError(
+        f"Journey document {location} is {size} bytes; the limit is {limit} bytes",
+        path=location,
+        hint="a journey document is a few kilobytes: check that this is the right file",
+        key="error.journey.too_large",
+        hint_key="hint.journey.too_large",
+        params={"path": location, "size": size, "limit": limit},
+    )
+
+
+def check_journeys(
+    paths: list[Path], *, default_repo: str, prefer: Prefer = "text", max_bytes: int = MAX_DOCUMENT_BYTES
+) -> list[Problem]:
     """Parse each journey file and return all problems, in file order then line order."""
     problems: list[Problem] = []
     for path in paths:
-        problems.extend(load_journey(path, default_repo=default_repo, prefer=prefer)[1])
+        problems.extend(load_journey(path, default_repo=default_repo, prefer=prefer, max_bytes=max_bytes)[1])
     return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,32 +32,51 @@ _GITHUB_REPO = re.compile(
 _SEPARATORS = re.compile(r"(?:[\s,;|&+/]|\b(?:en|and|of|or)\b)+", re.IGNORECASE)
 
 
-@dataclass
 class Row:
-    """A table row as joined text, with the original line where each joined segment starts."""
+    """A table row as joined text, with the original line where each joined segment starts.
 
-    text: str
-    starts: list[tuple[int, int]]  # (offset in text, 0-based line index)
+    Joining keeps the parts in a list and line look-ups bisect the segment offsets, so a row continued
+    over many lines costs time linear in its length.
+    """
+
+    def __init__(self, text: str, index: int) -> None:
+        self._parts = [text]
+        self._length = len(text)
+        self._offsets = [0]  # where each segment starts in the joined text
+        self._indexes = [index]  # the 0-based line index of each segment
+        self._text: str | None = text
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self._parts)
+        return self._text
 
     @property
     def line(self) -> int:
-        return self.starts[0][1] + 1
+        return self._indexes[0] + 1
 
     def line_at(self, offset: int) -> int:
-        line = self.starts[0][1]
-        for start, index in self.starts:
-            if start <= offset:
-                line = index
-        return line + 1
+        """The 1-based line of the original file that holds `offset` of the joined text."""
+        position = bisect_right(self._offsets, offset) - 1
+        return self._indexes[max(position, 0)] + 1
 
     def append(self, index: int, segment: str) -> None:
-        self.text = self.text.rstrip() + " "
-        self.starts.append((len(self.text), index))
-        self.text += segment.strip()
+        """Join line `index` to the row: one space between, outer whitespace dropped."""
+        last = self._parts[-1]
+        trimmed = last.rstrip()
+        self._parts[-1] = trimmed + " "
+        self._length += len(trimmed) + 1 - len(last)
+        self._offsets.append(self._length)
+        self._indexes.append(index)
+        part = segment.strip()
+        self._parts.append(part)
+        self._length += len(part)
+        self._text = None
 
     @property
     def is_open(self) -> bool:
-        return not self.text.rstrip().endswith("|")
+        return not self._parts[-1].rstrip().endswith("|")
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,18 @@ class Found:
     ref: IssueRef | None  # None: a broken link
     start: int
     end: int
+
+
+class _Spans:
+    """Disjoint spans sorted by start; `free` tells in O(log n) whether a new span overlaps none of them."""
+
+    def __init__(self, spans: list[Found]) -> None:
+        self._starts = [span.start for span in spans]
+        self._ends = [span.end for span in spans]
+
+    def free(self, start: int, end: int) -> bool:
+        before = bisect_left(self._starts, end) - 1  # the last span that starts before `end`
+        return before < 0 or self._ends[before] <= start
 
 
 def _key(repo: str, number: int) -> IssueKey:
@@ -112,37 +144,33 @@ def find_references(
     """Issue references in row.text[start:end], in order of appearance."""
     segment = row.text[start:end]
     found: list[Found] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= x or a >= y for x, y in taken)
-
     for match in _LINK.finditer(segment):
         line = row.line_at(start + match.start())
         ref = _link(match["text"], match["url"], match.group(0), line, prefer, report, step)
         found.append(Found(ref, match.start(), match.end()))
-        taken.append(match.span())
+    taken = _Spans(found)  # links never overlap each other: sorted as found
+    urls: list[Found] = []
     for match in _BARE_URL.finditer(segment):
-        if not free(*match.span()):
+        if not taken.free(*match.span()):
             continue
         line = row.line_at(start + match.start())
         url = match["url"].rstrip(".,;:!?*_'\"")
         issue = _GITHUB_ISSUE.match(url)
         if issue is None:
             report.add("broken_link", line, step, raw=url)
-            found.append(Found(None, match.start(), match.end()))
+            urls.append(Found(None, match.start(), match.end()))
         else:
             key = _key(f"{issue['owner']}/{issue['repo']}", int(issue["num"]))
-            found.append(Found(IssueRef(key, None, key.number, line, url), match.start(), match.end()))
-        taken.append(match.span())
+            urls.append(Found(IssueRef(key, None, key.number, line, url), match.start(), match.end()))
+    found = sorted([*found, *urls], key=lambda item: item.start)
+    taken = _Spans(found)  # links and URLs never overlap each other
     for match in _SHORT_REF.finditer(segment):
-        if not free(*match.span()):
+        if not taken.free(*match.span()):
             continue
         number = int(match["num"])
         key = _key(match["repo"] or report.default_repo, number)
         line = row.line_at(start + match.start())
         found.append(Found(IssueRef(key, number, None, line, match.group(0)), match.start(), match.end()))
-        taken.append(match.span())
     return sorted(found, key=lambda item: item.start)
 
 

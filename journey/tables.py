@@ -148,7 +148,7 @@ class TableReader:
             if pipe_style and rows and rows[-1].is_open and not stripped.startswith("|"):
                 rows[-1].append(index, line)
             elif stripped.startswith("|") or "|" in stripped or self._is_reference_line(stripped):
-                rows.append(Row(line, [(0, index)]))
+                rows.append(Row(line, index))
             else:
                 break
             index += 1
@@ -158,7 +158,7 @@ class TableReader:
         return ProblemReport(self.report.source, self.report.default_repo)
 
     def _is_reference_line(self, stripped: str) -> bool:
-        found = find_references(Row(stripped, [(0, 0)]), 0, len(stripped), self.prefer, self._probe())
+        found = find_references(Row(stripped, 0), 0, len(stripped), self.prefer, self._probe())
         return bool(found) and not residue(stripped, found)
 
     def _read_row(self, row: Row, roles: dict[str, int], column_count: int, steps: list[Step]) -> None:
