@@ -53,6 +53,7 @@ _PLACEHOLDERS = frozenset(
     {"", "-", "–", "—", "--", "n.v.t.", "n.v.t", "nvt", "n/a", "na", "geen", "none", "tbd"}
 )
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_PIPE_OR_ESCAPE = re.compile(r"\\.|\|", re.DOTALL)
 _STEP_NUMBER = re.compile(rf"(?:stap|step)?\s*({NUM}(?:\.{NUM})*)\.?", re.IGNORECASE)
 
 
@@ -66,12 +67,11 @@ def _split_cells(row: str) -> list[_Cell]:
     """Split a row on unescaped pipes, dropping the empty edge cells of `| a | b |`."""
     cells: list[_Cell] = []
     start = 0
-    escaped = False
-    for position, char in enumerate(row):
-        if char == "|" and not escaped:
+    for match in _PIPE_OR_ESCAPE.finditer(row):  # a backslash escapes the next character, a pipe included
+        if match.group() == "|":
+            position = match.start()
             cells.append(_Cell(row[start:position], start))
             start = position + 1
-        escaped = char == "\\" and not escaped
     cells.append(_Cell(row[start:], start))
     if len(cells) > 1 and row.lstrip().startswith("|") and not cells[0].text.strip():
         cells.pop(0)
