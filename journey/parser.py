@@ -18,6 +18,8 @@ How a document is read:
   document-wide checks are in journey/checks.py.
 * Phases come from headings: when any heading reads "Fase N"/"Phase N", those headings are the phases
   (numbered N); otherwise each heading that has step tables under it is a phase, numbered in order.
+* Time and memory are linear in the document's size; `load_journey` refuses a file over
+  MAX_DOCUMENT_BYTES with an error naming it.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ from journey.tables import TableReader
 __all__ = ["parse_journey", "load_journey", "check_journeys", "Prefer", "MAX_DOCUMENT_BYTES"]
 
 # The largest journey file `load_journey` (and so `journey check`) reads. Real documents are a few
-# kilobytes; parsing is linear, about 25 bytes of memory and 2-3 microseconds per byte of document, so
-# 16 MiB stays under half a gigabyte and a minute while refusing a wrong file (a log, a dump) at once.
+# kilobytes; parsing is linear, about 18 bytes of memory and 1-2 microseconds per byte of document
+# (benchmarks/journey_check.py), so 16 MiB stays near 350 MB and half a minute, while a wrong file
+# (a log, a dump) is refused at once.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 _FTFY = ftfy.TextFixerConfig(
