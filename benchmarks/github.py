@@ -23,7 +23,8 @@ from github import Auth, Github
 
 from connectors.github import GitHubClient
 from connectors.github_models import IssueInfo, IssueKey
-from sandbox.github import SEED_REPO, GitHubState, create_app
+from sandbox.github import create_app
+from sandbox.github_state import SEED_REPO, GitHubState
 from sandbox.server import serve_in_thread
 
 TOKEN = "sandbox-token"

@@ -11,7 +11,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.datagen_build import END, MERGED_CODES, REF_NOW, Generator, _bare, _iso, _slug
+from sandbox.datagen_base import END, MERGED_CODES, REF_NOW, bare_name, iso_stamp, slugify
+from sandbox.datagen_build import Generator
 
 __all__ = ["plant_before_contacts", "plant_after_contacts", "plant_final"]
 
@@ -38,7 +39,7 @@ def _merged(g: Generator) -> list[dict[str, Any]]:
         org = g.org(
             row["naam_voorkeur"],
             "Gemeente",
-            website=f"https://www.{_slug(row['naam_voorkeur'])}.nl",
+            website=f"https://www.{slugify(row['naam_voorkeur'])}.nl",
             cbsCode=int(row["gemeentecode"]),
             kvkNummer=row["kvk"],
             beschrijvingKort=f"Gemeente {row['naam_voorkeur']} ({row['provincie']})",
@@ -73,7 +74,7 @@ def _concept_suppliers(g: Generator) -> None:
             "supplier_concept",
             org["id"],
             [org["id"]],
-            created=_iso(created),
+            created=iso_stamp(created),
             age_days_at_generation=(REF_NOW - created).days,
         )
 
@@ -125,7 +126,7 @@ def _duplicates(g: Generator) -> None:
                 dup = g.supplier(typo, legal=legal)
         else:
             twin = g.pick(gemeenten, 1)[0]
-            bare = _bare(twin["naam"])
+            bare = bare_name(twin["naam"])
             if reason == "cbsCode":
                 dup = g.org(twin["naam"], "Gemeente", website=twin["website"], cbsCode=twin["cbsCode"])
             else:
@@ -187,7 +188,7 @@ def plant_after_contacts(g: Generator) -> None:
         host = g.rng.choice(hosts)
         first, _, last = g.person()
         domain = host["e-mailadres"].split("@", 1)[1]
-        address = pattern.format(l=f"{_slug(first)}.{_slug(last)}", f=first, d=domain)
+        address = pattern.format(l=f"{slugify(first)}.{slugify(last)}", f=first, d=domain)
         contact = g.contact(host, ["Gebruik-beheerder"], email=address)
         g.truth_entry("invalid_email", contact["id"], [contact["id"]], email=address)
 
@@ -229,7 +230,7 @@ def _concept_packages(g: Generator) -> None:
                     "Kermis",
                 )
             )
-            naam = f"{domain}-applicatie {_bare(gemeente['naam'])}"
+            naam = f"{domain}-applicatie {bare_name(gemeente['naam'])}"
             supplier = g.rng.choice(g.suppliers) if g.rng.random() < 0.5 else None
         package = g.module(naam, supplier, registered_by="Gemeente", tenant=gemeente)
         g.usage(gemeente, package["id"], status=g.rng.choice(("Verwerving", "In productie")))

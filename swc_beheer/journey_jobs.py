@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config.settings import Settings
-from connectors.github import MAX_BODY, GitHubClient
+from connectors.github import GitHubClient
+from connectors.github_dashboard import MAX_BODY
 from connectors.github_models import IssueInfo, IssueKey
 from journey.models import Journey
 from journey.rollup import Board

@@ -243,7 +243,8 @@ def build_github_client(settings: Settings) -> GitHubClient:
     github = settings.github
     require_remote(settings, "github")
     if github.is_sandbox:
-        from sandbox.github import GitHubState, create_app
+        from sandbox.github import create_app
+        from sandbox.github_state import GitHubState
         from sandbox.server import serve_in_thread
 
         server = serve_in_thread(create_app(GitHubState.seeded(), token=SANDBOX_GITHUB_TOKEN))

@@ -23,7 +23,9 @@ from config import Settings
 from connectors.errors import AuthFailed
 from connectors.github import GitHubClient
 from connectors.github_models import IssueKey
-from sandbox.github import SEED_REPO, AppRegistration, GitHubState, create_app
+from sandbox.github import create_app
+from sandbox.github_app_auth import AppRegistration
+from sandbox.github_state import SEED_REPO, GitHubState
 from sandbox.server import ServerHandle, serve_in_thread
 from swc_beheer.wiring import build_github_client
 

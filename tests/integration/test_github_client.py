@@ -11,9 +11,11 @@ import pytest
 from github import Auth, Github
 
 from connectors.errors import AuthFailed
-from connectors.github import MAX_BODY, GitHubClient
+from connectors.github import GitHubClient
+from connectors.github_dashboard import MAX_BODY
 from connectors.github_models import IssueKey
-from sandbox.github import SEED_REPO, GitHubApp, GitHubState, create_app
+from sandbox.github import GitHubApp, create_app
+from sandbox.github_state import SEED_REPO, GitHubState
 from sandbox.server import ServerHandle, serve_in_thread
 
 pytestmark = pytest.mark.integration

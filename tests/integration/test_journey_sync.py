@@ -16,7 +16,8 @@ from connectors.github import GitHubClient
 from connectors.github_models import IssueKey
 from journey.parser import load_journey
 from journey.rollup import build_board
-from sandbox.github import SEED_REPO, GitHubState, create_app
+from sandbox.github import create_app
+from sandbox.github_state import SEED_REPO, GitHubState
 from sandbox.server import ServerHandle, serve_in_thread
 from store.base import Store, open_store
 from store.journey import load_changes_since, load_issue_states

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from connectors.catalogue_mapping import normalise_status
 from connectors.catalogue_models import (
     RECORD_TYPES,
     Contact,
@@ -17,7 +18,6 @@ from connectors.catalogue_models import (
     Package,
     RecordError,
     Usage,
-    normalise_status,
     parse_record,
 )
 from connectors.errors import UnexpectedPayload

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.github import GitHubClient, _dashboard_body, _graphql_info, _rest_info, build_issue_query
+from connectors.github_dashboard import dashboard_body
+from connectors.github_fetch import limit_wait
 from connectors.github_models import IssueKey
-from sandbox.github import SEED_REPO, GitHubState, create_app
+from connectors.github_query import build_issue_query, graphql_issue_info, rest_issue_info
+from sandbox.github import create_app
+from sandbox.github_state import SEED_REPO, GitHubState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = IssueKey(repo=SEED_REPO, number=140)
@@ -62,13 +65,13 @@ def test_graphql_info_filters_bot_comments_and_detects_a_move(state: GitHubState
     query, aliases = build_issue_query([KEY, IssueKey(repo=moved_repo, number=moved_number)])
     data = _graphql(create_app(state), query)["data"]
     r, i = aliases[str(KEY.normalised())]
-    info = _graphql_info(KEY, data[r][i], NOW)  # type: ignore[index]
+    info = graphql_issue_info(KEY, data[r][i], NOW)  # type: ignore[index]
     assert info.fetch_state == "ok" and info.state == "closed"
     assert all(c.author and not c.author.startswith("github-actions") for c in info.comments)
     assert info.comment_count == len(info.comments)
     moved_key = IssueKey(repo=moved_repo, number=moved_number)
     r, i = aliases[str(moved_key.normalised())]
-    moved = _graphql_info(moved_key, data[r][i], NOW)  # type: ignore[index]
+    moved = graphql_issue_info(moved_key, data[r][i], NOW)  # type: ignore[index]
     assert moved.fetch_state == "moved"
     assert moved.moved_to == IssueKey(repo=state.planted["moved_to"][0], number=state.planted["moved_to"][1])
 
@@ -83,7 +86,7 @@ def test_rest_info_compares_the_repository_after_a_followed_redirect() -> None:
         "assignees": [],
         "comments": 2,
     }
-    info = _rest_info(KEY, body, 'W/"x"', NOW)
+    info = rest_issue_info(KEY, body, 'W/"x"', NOW)
     assert info.fetch_state == "moved" and info.moved_to == IssueKey(repo="Else/Where", number=3)
     assert info.etag is None  # a moved issue's ETag belongs to the new location
 
@@ -102,11 +105,11 @@ def test_rest_info_compares_the_repository_after_a_followed_redirect() -> None:
 def test_limit_wait_classifies_rate_limit_answers(
     status: int, headers: dict[str, str], message: str, expected: float | None
 ) -> None:
-    assert GitHubClient._limit_wait(status, headers, json.dumps({"message": message})) == expected
+    assert limit_wait(status, headers, json.dumps({"message": message})) == expected
 
 
 def test_dashboard_body_fits_githubs_limit() -> None:
-    body = _dashboard_body("<!-- m -->", "x" * 70000)
+    body = dashboard_body("<!-- m -->", "x" * 70000)
     assert len(body) <= 65536 and body.startswith("<!-- m -->")
 
 

@@ -96,6 +96,27 @@ def test_check_missing_file_is_a_clear_error(runner: CliRunner, tmp_path: Path) 
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "is 16777217 bytes; the limit is 16777216 bytes"),
+        ("nl", "is 16777217 bytes; de grens is 16777216 bytes"),
+    ],
+)
+def test_check_refuses_a_file_over_the_size_limit(
+    runner: CliRunner, tmp_path: Path, lang: str, said: str
+) -> None:
+    big = tmp_path / "dump.md"
+    with big.open("wb") as handle:
+        handle.truncate(16 * 1024 * 1024 + 1)  # sparse: only its size matters
+    clean = _write(tmp_path, "ok.md", CLEAN)
+    result = runner.invoke(app, ["journey", "check", str(clean), str(big), "--lang", lang])
+    assert result.exit_code == 1  # as for a missing file: an expected failure, not a crash
+    stderr = "".join(result.stderr.split())  # rich wraps long lines wherever it likes
+    assert str(big) in stderr and "".join(said.split()) in stderr and "Traceback" not in result.output
+    assert str(clean) not in stderr
+
+
 def test_build_status_board_with_stub_issue_states(tmp_path: Path) -> None:
     settings = load_settings(
         journey={"paths": [str(DEFAULT_JOURNEY)]}, store={"url": f"sqlite:///{tmp_path}/s.db"}

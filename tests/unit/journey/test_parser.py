@@ -218,3 +218,44 @@ def test_load_journey_reads_invalid_utf8(tmp_path: Path) -> None:
     journey, _ = load_journey(path, default_repo=REPO)
     assert journey.steps[0].refs[0].key.number == 1
     assert journey.source == str(path)
+
+
+# --- the documentation repository's other journey pages (tests/data/journeys, counted by hand) -----------
+
+PAGES = Path(__file__).resolve().parents[2] / "data" / "journeys"
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "phases", "duplicates"),
+    [
+        (
+            "F004-applicatiebeheer.md",
+            "F004 - Applicatiebeheer",
+            [
+                (1, "Voor Gemeenten", 8),
+                (2, "Voor Samenwerkingen & Communities", 4),
+                (3, "Voor Leveranciers", 6),
+                (4, "Voor Functioneel Beheer", 2),
+            ],
+            12,  # 4.1 and 4.2 four times, 4.3 and 4.4 three times, 4.5 and 4.6 twice
+        ),
+        (
+            "F006-inzichten-en-aanbevelingen.md",
+            "F006 - Inzichten en Aanbevelingen",
+            [(1, "Voor Gemeenten", 7), (2, "Voor Leveranciers", 2), (3, "Voor Functioneel Beheer", 2)],
+            4,  # 6.1 and 6.2 three times each
+        ),
+    ],
+)
+def test_documentation_pages_parse_per_role_section(
+    page: str, name: str, phases: list[tuple[int, str, int]], duplicates: int
+) -> None:
+    journey, problems = load_journey(PAGES / page, default_repo=REPO)
+    assert journey.name == name
+    assert [(p.number, p.title, len(p.steps)) for p in journey.phases] == phases
+    steps = sum(count for _, _, count in phases)
+    assert all(not step.refs for step in journey.steps)  # the issues are listed apart, not per step
+    codes = [problem.code for problem in problems]
+    assert codes.count("step_without_issues") == steps
+    assert codes.count("duplicate_step") == duplicates
+    assert set(codes) == {"step_without_issues", "duplicate_step"}

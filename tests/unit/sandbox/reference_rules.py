@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from sandbox.datagen import Dataset
-from sandbox.datagen_build import ADMIN_ROLE, NAME_SIMILARITY_LIMIT, normalise_name
+from sandbox.datagen_base import ADMIN_ROLE, NAME_SIMILARITY_LIMIT, normalise_name
 
 DATA = Path(__file__).resolve().parents[3] / "sandbox" / "data"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.datagen import RULES, Dataset, SandboxDataError, generate
-from sandbox.datagen_build import ADMIN_ROLE
+from sandbox.datagen_base import ADMIN_ROLE
 from tests.unit.sandbox.reference_rules import compute
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -70,7 +70,7 @@ def _raised_errors() -> list[SwcError]:
     import httpx
     from github import GithubException
 
-    from connectors.github import _auth_failed, _from_github
+    from connectors.github_errors import auth_failed, from_github_exception
     from connectors.http import TransientHTTPError, _error_from_transient, error_from_response
 
     request = httpx.Request("GET", "https://catalogus.example/api/objects/voorzieningen/gebruik")
@@ -87,10 +87,10 @@ def _raised_errors() -> list[SwcError]:
     for status, retry_after in ((429, 30.0), (429, None), (503, 900.0), (503, None), (200, None)):
         transient = TransientHTTPError("HTTP x", status=status, url=str(request.url), retry_after=retry_after)
         errors.append(_error_from_transient(transient, "catalogue", reset_at=None))
-    errors.append(_auth_failed(401, "https://api.github.com/repos/x/y"))
+    errors.append(auth_failed(401, "https://api.github.com/repos/x/y"))
     for status, message in ((403, "API rate limit exceeded"), (403, "Forbidden"), (404, "Not Found")):
         errors.append(
-            _from_github(GithubException(status, {"message": message}, {}), "https://api.github.com/x")
+            from_github_exception(GithubException(status, {"message": message}, {}), "https://api.github.com/x")
         )
     return errors
 
