@@ -105,11 +105,11 @@ def load_snapshot(session: Session) -> Snapshot:
     for entity, (columns, build) in _LEAN.items():
         target = getattr(snap, _ATTR[entity])
         deleted = snap.deleted.setdefault(entity, set())
-        for is_deleted, values in load_column_rows(session, entity, columns):
-            if is_deleted:
-                deleted.add(values[0])
+        for row in load_column_rows(session, entity, columns):  # (deleted, *columns)
+            if row[0]:
+                deleted.add(row[1])
             else:
-                target[values[0]] = build(values)
+                target[row[1]] = build(row[1:])
     return snap
 
 
