@@ -1,4 +1,30 @@
-"""The error tree's root: every expected failure is a SwcError with a user-facing message."""
+"""The error tree's root: every expected failure is a SwcError with a user-facing message.
+
+The whole tree, every SwcError subclass of the service, with the module that defines it and the exit code
+the CLI ends with (tests/test_error_tree.py keeps this drawing and the code in step):
+
+    SwcError                  config.errors                exit 1  message + hint (+ catalogue key, params)
+    ├─ ConfigError            config.errors                exit 2  names the SWC_* variable
+    ├─ ConnectorError         connectors.errors            exit 1  .service, .status, .url (redacted)
+    │  ├─ RemoteUnavailable   connectors.errors            exit 1  timeout, no connection, 5xx after retries
+    │  ├─ AuthFailed          connectors.errors            exit 1  401 or 403; the hint names the setting
+    │  ├─ NotFound            connectors.errors            exit 1  404 on a named register, schema or object
+    │  ├─ RateLimited         connectors.errors            exit 1  429 or an exhausted budget; .reset_at
+    │  └─ UnexpectedPayload   connectors.errors            exit 1  the response broke the API contract
+    │     └─ RecordError      connectors.catalogue_models  exit 1  one catalogue object the sync skips
+    ├─ JourneyError           journey.errors               exit 1  a journey document or board
+    │  └─ JourneyParseError   journey.errors               exit 1  .path and .line of the offending text
+    ├─ StoreError             store.errors                 exit 1  the database could not be opened or written
+    │  └─ SchemaMismatch      store.errors                 exit 1  the hint names `swc-beheer db upgrade`
+    ├─ SyncAborted            store.runs                   exit 4  another run holds the lock
+    ├─ RegisterError          reconcile.register           exit 1  the municipality register: load or refresh
+    ├─ FindingNotFound        reconcile.lifecycle          exit 1  no (or no unique) finding for a fingerprint
+    ├─ OutputError            reports.files                exit 1  a report could not be written there
+    └─ SandboxInputError      swc_beheer.commands.sandbox  exit 2  a sandbox option or data file is unusable
+
+Raise the most specific class; catch SwcError only at the edges (the CLI's `user_errors`, the job wrapper,
+the daemon). Anything that is not a SwcError is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 

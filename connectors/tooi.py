@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from connectors.errors import NotFound, RemoteUnavailable, UnexpectedPayload
-from connectors.http import redact
+from connectors.http import error_from_response, map_http_errors, redact
 
 __all__ = [
     "ONT",
@@ -41,6 +41,7 @@ __all__ = [
     "TooiEvent",
     "TooiRegister",
     "download_latest",
+    "download_register",
     "parse_tooi_register",
     "version_url",
 ]
@@ -220,6 +221,21 @@ def _bad(source: str, what: str) -> UnexpectedPayload:
 def version_url(repository: str, version: int) -> str:
     """Where version `version` of the register lives (KOOP's repository layout)."""
     return f"{repository.rstrip('/')}/{version}/json/rwc_gemeenten_compleet_{version}.json"
+
+
+def download_register(
+    url: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 60.0
+) -> bytes:
+    """The body of the register file at `url`; ConnectorError subclasses (404: NotFound) on failure."""
+    headers = {"User-Agent": "swc-beheer reference refresh"}
+    with (
+        map_http_errors(SERVICE),
+        httpx.Client(timeout=timeout, transport=transport, headers=headers, follow_redirects=True) as client,
+    ):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise error_from_response(response, SERVICE, not_found="the register file")
+        return response.content
 
 
 def download_latest(

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from config.errors import SwcError
 from config.settings import ReconcileSettings
+from connectors.catalogue_models import EntityType
 from reconcile.lifecycle import LifecycleStats, StoredFinding, list_findings, save_findings
 from reconcile.model import (
     CatalogueLinks,
@@ -27,9 +24,10 @@ from reconcile.model import (
 )
 from reconcile.register import Register
 from reconcile.rules import RULES
-from store.base import Store
-from store.catalogue_tables import entity_table, iter_stored
-from store.findings_tables import reconcile_run
+from store.base import Session, Store
+from store.catalogue_reads import load_column_rows, load_records
+from store.findings import save_reconcile_run, save_reconcile_run_totals
+from store.runs import last_run
 
 __all__ = ["ReconcileReport", "enabled_rules", "check_rules", "load_snapshot", "run_reconcile", "STEP_ORDER"]
 
@@ -87,7 +85,7 @@ def check_rules(snapshot: Snapshot, ctx: RuleContext, rules: Iterable[str]) -> l
     ctx.snapshot = snapshot
     found: dict[str, Finding] = {}
     for rule_id in rules:
-        for item in RULES[rule_id].check(snapshot, ctx):
+        for item in RULES[rule_id].findings(snapshot, ctx):
             found.setdefault(item.fingerprint, item)
     return list(found.values())
 
@@ -95,11 +93,11 @@ def check_rules(snapshot: Snapshot, ctx: RuleContext, rules: Iterable[str]) -> l
 def load_snapshot(session: Session) -> Snapshot:
     """Live records of every type from the store, plus the ids the store marks deleted.
 
-    Organisations are full records; the other types (the bulk) are lean refs with interned ids, read with
-    plain column selects, to keep memory flat.
+    Organisations are full records; the other types (the bulk) are lean refs with interned ids, read as
+    plain column tuples, to keep memory flat.
     """
     snap = Snapshot()
-    for stored in iter_stored(session, "organisation", include_deleted=True, with_raw=False):
+    for stored in load_records(session, "organisation", include_deleted=True):
         if stored.is_deleted:
             snap.deleted.setdefault("organisation", set()).add(stored.record.id)
         else:
@@ -107,10 +105,7 @@ def load_snapshot(session: Session) -> Snapshot:
     for entity, (columns, build) in _LEAN.items():
         target = getattr(snap, _ATTR[entity])
         deleted = snap.deleted.setdefault(entity, set())
-        table = entity_table(entity)
-        cols = [sa.cast(table.c[c], sa.Text) if c in _JSON_COLUMNS else table.c[c] for c in columns]
-        stmt = sa.select(table.c.deleted_at.is_not(None), *cols).execution_options(yield_per=10000)
-        for row in session.execute(stmt):
+        for row in load_column_rows(session, entity, columns):  # (deleted, *columns)
             if row[0]:
                 deleted.add(row[1])
             else:
@@ -118,24 +113,15 @@ def load_snapshot(session: Session) -> Snapshot:
     return snap
 
 
-_JSON_COLUMNS = frozenset({"roles", "koppelingen"})  # read as text, decoded only when not empty
-
-
 def _i(value: str | None) -> str | None:
     return sys.intern(value) if value else value
 
 
-def _ids(text: str | None) -> tuple[str, ...]:
-    if not text or text in ("[]", "null"):
-        return ()
-    values = json.loads(text)
-    return tuple(sys.intern(v) for v in values if isinstance(v, str) and v)
-
-
-_LEAN: dict[str, tuple[tuple[str, ...], Callable[[Any], Any]]] = {
+# entity -> (the columns the rules read, a builder of the lean ref from those values in that order)
+_LEAN: dict[EntityType, tuple[tuple[str, ...], Callable[[Any], Any]]] = {
     "contact": (
         ("id", "first_name", "infix", "last_name", "email", "organisation_id", "roles"),
-        lambda r: ContactRef(r[0], r[1], r[2], r[3], r[4], _i(r[5]), _ids(r[6])),
+        lambda r: ContactRef(r[0], r[1], r[2], r[3], r[4], _i(r[5]), r[6]),
     ),
     "package": (
         ("id", "name", "supplier_id", "registered_by", "remote_created"),
@@ -143,7 +129,7 @@ _LEAN: dict[str, tuple[tuple[str, ...], Callable[[Any], Any]]] = {
     ),
     "usage": (
         ("id", "organisation_id", "package_id", "koppelingen"),
-        lambda r: UsageRef(r[0], _i(r[1]), _i(r[2]), _ids(r[3])),
+        lambda r: UsageRef(r[0], _i(r[1]), _i(r[2]), r[3]),
     ),
     "koppeling": (
         ("id", "name", "package_a_id", "package_b_id", "intermediary_id", "supplier_id"),
@@ -154,8 +140,6 @@ _LEAN: dict[str, tuple[tuple[str, ...], Callable[[Any], Any]]] = {
 
 def _require_full_sync(session: Session, store: Store) -> None:
     """Findings on a store that never saw a complete listing would be noise (every gemeente 'missing')."""
-    from store.runs import last_run
-
     if last_run(session, mode="full", statuses=("success", "partial")) is None:
         raise SwcError(
             f"The store at {store.location} has no completed full catalogue sync yet; nothing to reconcile.",
@@ -179,24 +163,13 @@ def run_reconcile(
         snapshot = load_snapshot(session)
         ctx = RuleContext(register=register, settings=settings, now=now, links=links)
         findings = check_rules(snapshot, ctx, rule_ids)
-        run_id: int = session.execute(  # type: ignore[attr-defined]
-            reconcile_run.insert().values(
-                started_at=now, rules=rule_ids, total=0, new=0, resolved=0, reopened=0
-            )
-        ).inserted_primary_key[0]
+        run_id = save_reconcile_run(session, started_at=now, rules=rule_ids)
         stats = save_findings(session, findings, rule_ids, now, run_id)
         finished = datetime.now(now.tzinfo)
-        session.execute(
-            sa.update(reconcile_run)
-            .where(reconcile_run.c.id == run_id)
-            .values(
-                finished_at=finished,
-                total=stats.total,
-                new=stats.new,
-                resolved=stats.resolved,
-                reopened=stats.reopened,
-            )  # fmt: skip
-        )
+        save_reconcile_run_totals(
+            session, run_id, finished_at=finished, total=stats.total, new=stats.new,
+            resolved=stats.resolved, reopened=stats.reopened,
+        )  # fmt: skip
         current = list_findings(session, rules=rule_ids)
         resolved = list_findings(session, statuses=("resolved",), fingerprints=stats.resolved_fingerprints)
     return ReconcileReport(run_id, now, finished, rule_ids, current, stats, resolved)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -23,6 +24,8 @@ __all__ = [
     "Snapshot",
     "CatalogueLinks",
     "RuleContext",
+    "Rule",
+    "RuleCheck",
     "UsageLike",
     "KoppelingLike",
     "UsageRef",
@@ -238,6 +241,7 @@ class RuleContext:
     now: datetime  # aware UTC
     links: CatalogueLinks | None = None
     snapshot: Snapshot = field(default_factory=Snapshot)
+    rule: Rule | None = None  # the rule being run (see `running`)
 
     @property
     def today(self) -> date:
@@ -276,14 +280,41 @@ class RuleContext:
         )
         return out, len(listed)
 
+    @contextmanager
+    def running(self, rule: Rule) -> Iterator[None]:
+        """While inside, `finding` names `rule` and its journey step."""
+        previous, self.rule = self.rule, rule
+        try:
+            yield
+        finally:
+            self.rule = previous
+
     def finding(
         self,
-        rule: str,
         subject: str,
-        step: str,
         severity: Severity,
         evidence: Iterable[tuple[EntityType, str]] = (),
         **params: Any,
     ) -> Finding:
+        """A finding of the running rule (its id and step) about `subject`; `params` feed the message."""
+        if self.rule is None:
+            raise RuntimeError("RuleContext.finding called outside a rule; run rules with Rule.findings")
         found, total = self.evidence(evidence)
-        return Finding(rule, subject, step, severity, params, found, total)
+        return Finding(self.rule.id, subject, self.rule.step, severity, params, found, total)
+
+
+RuleCheck = Callable[[Snapshot, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its id (the finding's `rule`), journey step and check function."""
+
+    id: str
+    step: str
+    check: RuleCheck
+
+    def findings(self, snapshot: Snapshot, ctx: RuleContext) -> list[Finding]:
+        """Run the check; the findings it builds with `ctx.finding` carry this rule's id and step."""
+        with ctx.running(self):
+            return list(self.check(snapshot, ctx))

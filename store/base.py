@@ -18,6 +18,7 @@ from store.errors import SchemaMismatch, StoreError
 
 __all__ = [
     "metadata",
+    "Session",  # the rooms above pass sessions along by this name and never import SQLAlchemy
     "Store",
     "StoreError",
     "SchemaMismatch",

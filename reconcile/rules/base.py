@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from reconcile.model import ContactLike, Finding, RuleContext, Snapshot
+from reconcile.model import ContactLike, Rule, RuleCheck, Snapshot
 
 __all__ = ["Rule", "RuleCheck", "RULES", "rule", "INACTIVE", "users_by_organisation"]
-
-RuleCheck = Callable[[Snapshot, RuleContext], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A registered rule: its id (the finding's `rule`), journey step and check function."""
-
-    id: str
-    step: str
-    check: RuleCheck
-
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, step: str) -> Callable[[RuleCheck], RuleCheck]:
-    """Register `check` under `rule_id`; ids are unique."""
+def rule(rule_id: str, *, step: str) -> Callable[[RuleCheck], RuleCheck]:
+    """Register `check` under `rule_id` at journey step `step`; ids are unique.
+
+    The check builds its findings with `ctx.finding(subject, severity, ...)`, which takes the rule id and
+    the step from here: a rule states them once.
+    """
 
     def register(check: RuleCheck) -> RuleCheck:
         if rule_id in RULES:

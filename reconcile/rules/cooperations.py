@@ -33,7 +33,7 @@ def member_problem(member_id: str, snap: Snapshot, ctx: RuleContext) -> str | No
     return None
 
 
-@rule("cooperation_member_inactive", "1.3")
+@rule("cooperation_member_inactive", step="1.3")
 def check_member_inactive(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """One finding per (cooperation, member) whose member is deleted, deactivated or merged."""
     for coop_id in _cooperations(snap):
@@ -44,22 +44,20 @@ def check_member_inactive(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]
                 continue
             member = snap.organisations.get(member_id)
             yield ctx.finding(
-                "cooperation_member_inactive", f"{coop_id}:{member_id}", "1.3", "warning",
+                f"{coop_id}:{member_id}", "warning",
                 [("organisation", coop_id), ("organisation", member_id)],
                 name=coop.name, member=member.name if member else member_id, reason=reason,
             )  # fmt: skip
 
 
-@rule("cooperation_without_members", "1.3")
+@rule("cooperation_without_members", step="1.3")
 def check_without_members(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Cooperations that list no members at all."""
     for coop_id in _cooperations(snap):
         coop = snap.organisations[coop_id]
         if not coop.members:
             yield ctx.finding(
-                "cooperation_without_members",
                 coop_id,
-                "1.3",
                 "warning",
                 [("organisation", coop_id)],
                 name=coop.name,

@@ -27,7 +27,7 @@ def _exists(snap: Snapshot, kind: EntityType, record_id: str) -> bool:
     return record_id in (snap.packages if kind == "package" else snap.organisations)
 
 
-@rule("dangling_reference", "integrity")
+@rule("dangling_reference", step="integrity")
 def check_dangling_reference(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """One finding per (record, field) whose target is missing or deleted in our store."""
     sources: list[tuple[str, EntityType, dict[str, object], dict[str, tuple[str, EntityType]]]] = [
@@ -42,6 +42,6 @@ def check_dangling_reference(snap: Snapshot, ctx: RuleContext) -> Iterator[Findi
                     continue
                 state = "deleted" if snap.is_deleted(target_kind, target) else "missing"
                 yield ctx.finding(
-                    "dangling_reference", f"{wire}:{record_id}:{field_name}", "integrity", "error",
+                    f"{wire}:{record_id}:{field_name}", "error",
                     [(kind, record_id)], entity=wire, field=field_name, target=target, state=state,
                 )  # fmt: skip

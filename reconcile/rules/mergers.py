@@ -49,7 +49,7 @@ def build_merge_plan(org: Organisation, match: Match, snap: Snapshot, ctx: RuleC
     }
 
 
-@rule("municipality_merged", "2.1")
+@rule("municipality_merged", step="2.1")
 def check_municipality_merged(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Gemeenten still active in the catalogue whose code ended (herindeling), each with a merge plan."""
     for org_id, match in ctx.matching.matches.items():
@@ -61,7 +61,7 @@ def check_municipality_merged(snap: Snapshot, ctx: RuleContext) -> Iterator[Find
         evidence += [("organisation", o) for s in plan["successors"] for o in s["organisations"]]
         evidence += [("usage", u) for u in plan["usages"]] + [("contact", c) for c in plan["users"]]
         yield ctx.finding(
-            "municipality_merged", org_id, "2.1", "error", evidence,
+            org_id, "error", evidence,
             name=org.name, code=match.code, verdict=match.verdict,
             date=match.effective.isoformat() if match.effective else None,
             successors=plan["successors"], successor_missing=plan["successor_missing"],
@@ -115,7 +115,7 @@ def _pairs_by_name(orgs: list[Organisation], ctx: RuleContext) -> Iterator[tuple
                 yield first, second, float(score)
 
 
-@rule("duplicate_organisation", "1.4")
+@rule("duplicate_organisation", step="1.4")
 def check_duplicate_organisation(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Pairs of live organisations with the same KvK, the same cbsCode, or near-identical names."""
     orgs = [o for o in snap.organisations.values() if o.status not in INACTIVE]
@@ -128,9 +128,7 @@ def check_duplicate_organisation(snap: Snapshot, ctx: RuleContext) -> Iterator[F
         reasons.setdefault((a, b), {})["score"] = round(score, 1)
     for (a, b), why in sorted(reasons.items()):
         yield ctx.finding(
-            "duplicate_organisation",
             f"{a}|{b}",
-            "1.4",
             "warning",
             [("organisation", a), ("organisation", b)],
             name=snap.organisations[a].name,

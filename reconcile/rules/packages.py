@@ -25,7 +25,7 @@ def is_concept_package(package: PackageLike, snap: Snapshot) -> bool:
     return value.casefold() == "gemeente"
 
 
-@rule("concept_package", "3.1")
+@rule("concept_package", step="3.1")
 def check_concept_package(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Concept packages with their age and likely duplicates among the same supplier's packages."""
     by_supplier: dict[str, list[PackageLike]] = {}
@@ -47,6 +47,6 @@ def check_concept_package(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]
         if package.supplier_id:
             evidence.append(("organisation", package.supplier_id))
         yield ctx.finding(
-            "concept_package", package.id, "3.1", "warning" if late else "info", evidence,  # type: ignore[arg-type]
+            package.id, "warning" if late else "info", evidence,  # type: ignore[arg-type]
             name=package.name, days=days, duplicates=len(likely),
         )  # fmt: skip

@@ -18,7 +18,7 @@ __all__ = [
 ADMIN_ROLE = "organisatie-beheerder"
 
 
-@rule("supplier_concept", "1.1")
+@rule("supplier_concept", step="1.1")
 def check_supplier_concept(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Suppliers still in status Concept, with the days they have been waiting."""
     for org in snap.organisations.values():
@@ -27,12 +27,12 @@ def check_supplier_concept(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding
         days = ctx.days_since(org.created)
         late = days is not None and days >= ctx.settings.concept_supplier_warn_days
         yield ctx.finding(
-            "supplier_concept", org.id, "1.1", "warning" if late else "info",
+            org.id, "warning" if late else "info",
             [("organisation", org.id)], name=org.name, days=days,
         )  # fmt: skip
 
 
-@rule("municipality_missing", "1.2")
+@rule("municipality_missing", step="1.2")
 def check_municipality_missing(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Active gemeenten and Caribbean public bodies that no catalogue organisation stands for."""
     for match in ctx.matching.missing:
@@ -40,7 +40,7 @@ def check_municipality_missing(snap: Snapshot, ctx: RuleContext) -> Iterator[Fin
         assert muni is not None
         caribbean = muni.kind == "openbaar_lichaam"
         yield ctx.finding(
-            "municipality_missing", muni.code, "1.2", "warning" if caribbean else "error",
+            muni.code, "warning" if caribbean else "error",
             code=muni.code, name=muni.name, kind=muni.kind,
         )  # fmt: skip
 
@@ -51,7 +51,7 @@ def _candidates(snap: Snapshot) -> Iterator[str]:
             yield org.id
 
 
-@rule("organisation_without_users", "1.5")
+@rule("organisation_without_users", step="1.5")
 def check_without_users(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Organisations (not deactivated or merged) without a single user."""
     users = users_by_organisation(snap)
@@ -59,12 +59,12 @@ def check_without_users(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
         if not users.get(org_id):
             org = snap.organisations[org_id]
             yield ctx.finding(
-                "organisation_without_users", org_id, "1.5", "warning", [("organisation", org_id)],
+                org_id, "warning", [("organisation", org_id)],
                 name=org.name, type=org.type,
             )  # fmt: skip
 
 
-@rule("organisation_without_admin", "1.5")
+@rule("organisation_without_admin", step="1.5")
 def check_without_admin(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Organisations with users, none of whom has the role Organisatie-beheerder."""
     users = users_by_organisation(snap)
@@ -75,6 +75,6 @@ def check_without_admin(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
             evidence: list[tuple[EntityType, str]] = [("organisation", org_id)]
             evidence += [("contact", c.id) for c in members]
             yield ctx.finding(
-                "organisation_without_admin", org_id, "1.5", "warning", evidence,
+                org_id, "warning", evidence,
                 name=org.name, users=len(members),
             )  # fmt: skip

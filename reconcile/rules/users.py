@@ -37,18 +37,18 @@ def _name(ctx: RuleContext, contact_id: str) -> str | None:
     return found[0].name
 
 
-@rule("user_without_organisation", "3.3")
+@rule("user_without_organisation", step="3.3")
 def check_without_organisation(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Users whose organisation field is empty."""
     for contact in snap.contacts.values():
         if not contact.organisation_id:
             yield ctx.finding(
-                "user_without_organisation", contact.id, "3.3", "warning", [("contact", contact.id)],
+                contact.id, "warning", [("contact", contact.id)],
                 name=_name(ctx, contact.id),
             )  # fmt: skip
 
 
-@rule("user_of_deleted_organisation", "3.3")
+@rule("user_of_deleted_organisation", step="3.3")
 def check_deleted_organisation(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Users whose organisation is deleted in our store or absent from the catalogue."""
     for contact in snap.contacts.values():
@@ -56,12 +56,12 @@ def check_deleted_organisation(snap: Snapshot, ctx: RuleContext) -> Iterator[Fin
         if org_id and org_id not in snap.organisations:
             state = "deleted" if snap.is_deleted("organisation", org_id) else "absent"
             yield ctx.finding(
-                "user_of_deleted_organisation", contact.id, "3.3", "error", [("contact", contact.id)],
+                contact.id, "error", [("contact", contact.id)],
                 name=_name(ctx, contact.id), organisation=org_id, state=state,
             )  # fmt: skip
 
 
-@rule("duplicate_email", "3.3")
+@rule("duplicate_email", step="3.3")
 def check_duplicate_email(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """E-mail addresses (compared lower-cased) used by more than one user."""
     groups: dict[str, list[str]] = {}
@@ -72,18 +72,18 @@ def check_duplicate_email(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]
     for email, ids in sorted(groups.items()):
         if len(ids) > 1:
             yield ctx.finding(
-                "duplicate_email", email, "3.3", "warning", [("contact", i) for i in sorted(ids)],
+                email, "warning", [("contact", i) for i in sorted(ids)],
                 email=email, users=len(ids),
             )  # fmt: skip
 
 
-@rule("invalid_email", "3.3")
+@rule("invalid_email", step="3.3")
 def check_invalid_email(snap: Snapshot, ctx: RuleContext) -> Iterator[Finding]:
     """Users whose e-mail address is present but not syntactically valid."""
     for contact in snap.contacts.values():
         email = contact.email
         if email is not None and email.strip() and not is_valid_email(email.strip()):
             yield ctx.finding(
-                "invalid_email", contact.id, "3.3", "warning", [("contact", contact.id)],
+                contact.id, "warning", [("contact", contact.id)],
                 name=_name(ctx, contact.id), email=email,
             )  # fmt: skip

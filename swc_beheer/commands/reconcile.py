@@ -155,14 +155,14 @@ def _register_reference(app: typer.Typer) -> None:
         code: str = typer.Argument(..., help="GM0363, 363, col01 or a name such as 'Den Bosch'."),
     ) -> None:
         """Print one register record (with successors) by code or name."""
-        from reconcile.register import ReferenceError, Register
+        from reconcile.register import Register, RegisterError
 
         settings = settings_from(ctx)
         with user_errors(settings.language):
             register = Register.load(settings.reconcile.reference_dir)
             muni = register.by_code(code) or next(iter(register.by_name(code)), None)
             if muni is None:
-                raise ReferenceError(f"No municipality {code!r} in the register ({register.source})")
+                raise RegisterError(f"No municipality {code!r} in the register ({register.source})")
         console.print(_municipality_table(muni, register, settings.language))
 
     @reference.command("refresh")
@@ -183,7 +183,7 @@ def _register_reference(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Fetch, validate and atomically install a newer register; on failure the current one stays."""
-        from reconcile.register import refresh_register
+        from reconcile.register_refresh import refresh_register
 
         settings = settings_from(ctx)
         url = url or (None if source_dir or tooi else settings.reconcile.reference_url)

@@ -9,15 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.errors import RemoteUnavailable
 from reconcile.register import (
     BUNDLED_DIR,
     REFERENCE_FILES,
-    ReferenceError,
     Register,
+    RegisterError,
     normalise_code,
     normalise_name,
-    refresh_register,
 )
+from reconcile.register_refresh import refresh_register
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +123,7 @@ def test_refresh_rejects_truncated_files_and_keeps_current(tmp_path: Path) -> No
     shutil.copytree(tmp_path / "src", bad)
     lines = (bad / "gemeenten.csv").read_text(encoding="utf-8").splitlines()
     (bad / "gemeenten.csv").write_text("\n".join(lines[:100]) + "\n", encoding="utf-8")
-    with pytest.raises(ReferenceError, match="Refresh failed"):
+    with pytest.raises(RegisterError, match="Refresh failed"):
         refresh_register(target, source_dir=bad, today=date(2026, 1, 1))
     assert len(Register.load(target).active(date(2026, 1, 1))) == 342
 
@@ -131,7 +132,7 @@ def test_refresh_rejects_bad_columns_with_location(tmp_path: Path) -> None:
     bad = _copy(tmp_path)
     text = (bad / "gemeenten.csv").read_text(encoding="utf-8").replace("GM0363,0363", "XX0363,0363")
     (bad / "gemeenten.csv").write_text(text, encoding="utf-8")
-    with pytest.raises(ReferenceError, match=r"gemeenten.csv:\d+: bad gemeente code"):
+    with pytest.raises(RegisterError, match=r"gemeenten.csv:\d+: bad gemeente code"):
         refresh_register(tmp_path / "ref", source_dir=bad)
     assert not (tmp_path / "ref").exists()
 
@@ -154,10 +155,13 @@ def test_refresh_over_http(tmp_path: Path) -> None:
 
 def test_refresh_http_failure_says_why(tmp_path: Path) -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(503))
-    with pytest.raises(ReferenceError, match="HTTP 503"):
+    with pytest.raises(RegisterError, match="server error 503") as info:
         refresh_register(tmp_path / "ref", url="https://example.test/reg", transport=transport)
+    assert "https://example.test/reg/gemeenten.csv" in info.value.message
+    assert isinstance(info.value.__cause__, RemoteUnavailable)
+    assert not (tmp_path / "ref").exists()
 
 
 def test_refresh_needs_one_source(tmp_path: Path) -> None:
-    with pytest.raises(ReferenceError, match="exactly one source"):
+    with pytest.raises(RegisterError, match="exactly one source"):
         refresh_register(tmp_path / "ref")
