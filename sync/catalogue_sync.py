@@ -64,6 +64,7 @@ from store.catalogue_tables import (
     sync_skipped,
 )
 from store.runs import RunMode, RunStatus, finish_run, run_lock, stamp_finished, start_run
+from sync.completeness import AccessCheck, CompletenessJudge, Judgement
 
 __all__ = [
     "KEPT_SELF_KEYS",
@@ -228,6 +229,8 @@ class RunReport:
     error_params: dict[str, Any] = field(default_factory=dict)
     error_hint: str | None = None
     deletion_brake: float = 0.05
+    # full runs: why each type's listing was judged complete or not (sync/completeness.py)
+    completeness: dict[str, Judgement] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -283,6 +286,7 @@ class _Run:
     # entity types are fetched at the same time, the session is not thread-safe, and the event loop keeps
     # fetching while a page is saved
     worker: ThreadPoolExecutor
+    judge: CompletenessJudge = field(default_factory=lambda: CompletenessJudge(None, ENTITY_TYPES))
 
     @property
     def dialect(self) -> Dialect:
@@ -573,7 +577,7 @@ async def sync_entity(
     listing = client.listing(entity)
     stats.requests = listing.requests
     if run.mode == "full":
-        stats.complete = listing.complete
+        stats.complete = (await run.judge.judge(entity, listing)).complete
     await run.store(_finish_entity, run, entity, stats, newest, brake=brake, confirm=confirm)
     return stats, skipped
 
@@ -686,8 +690,13 @@ async def run_catalogue_sync(
     progress: ProgressCallback | None = None,
     entity_types: Sequence[EntityType] = ENTITY_TYPES,
     settings_digest: str | None = None,
+    access: AccessCheck | None = None,
 ) -> RunReport:
-    """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs."""
+    """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs.
+
+    `access`: the account check a full run awaits before it may delete (sync/completeness.py); None
+    means the caller vouches for the account, and only the listings are judged.
+    """
     if mode not in ("full", "incremental"):
         raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
     with run_lock(store, "catalogue"), _fewer_gc_passes():
@@ -704,7 +713,7 @@ async def run_catalogue_sync(
         base_requests, base_retries = client.stats.requests, client.stats.retries
         try:
             with store.transaction() as session, ThreadPoolExecutor(1, "swc-store") as worker:
-                run = _Run(session, run_id, started, mode, worker)
+                run = _Run(session, run_id, started, mode, worker, CompletenessJudge(access, entity_types))
                 await _run_all(
                     run,
                     client,
@@ -715,6 +724,7 @@ async def run_catalogue_sync(
                     overlap=overlap,
                     progress=progress,
                 )
+                report.completeness = run.judge.judgements
                 report.status = _status(report)
                 _count_requests(report, client, base_requests, base_retries)
                 report.finished = await run.store(
