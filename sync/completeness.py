@@ -172,4 +172,3 @@ def _tenant_judgement(evidence: dict[str, _Listing], verdict: AccessVerdict) -> 
         return Judgement(False, "no_evidence", params)
     only = next(iter(tenants), "-")
     return Judgement(False, "tenant_filtered", {**params, "organisation": only})
-
