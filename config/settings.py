@@ -32,6 +32,7 @@ __all__ = [
     "Settings",
     "StoreSettings",
     "SyncSettings",
+    "check_credentials",
     "load_settings",
     "DEFAULT_JOURNEY",
 ]
@@ -383,14 +384,41 @@ def load_settings(**overrides: Any) -> Settings:
         ) from None
     secrets_dir = os.environ.get("SWC_SECRETS_DIR")
     if not secrets_dir:
-        return env_view
+        return check_credentials(env_view)
     from_files = _secret_files(secrets_dir)
     # secret files fill only what the environment left unset
     current = env_view.model_dump(exclude_unset=True)
     try:
-        return Settings(**_merge(current, from_files))
+        merged = Settings(**_merge(current, from_files))
     except ValidationError as exc:
         raise _config_error(exc, source=f"a file in SWC_SECRETS_DIR={secrets_dir}") from None
+    return check_credentials(merged)
+
+
+def check_credentials(settings: Settings) -> Settings:
+    """`settings` when the catalogue user and password are both set or both empty; else a ConfigError.
+
+    Nextcloud tries Basic auth only when user and password are both non-empty: a user with an empty
+    password is served as anonymous (200 with the public rows only), which a full sync would take for the
+    whole catalogue. Checked after the secret files are merged (the password often comes from one).
+    """
+    cfg = settings.catalogue
+    password = cfg.password.get_secret_value() if cfg.password is not None else ""
+    if bool(cfg.user) == bool(password):
+        return settings
+    given, missing = (
+        ("SWC_CATALOGUE__USER", "SWC_CATALOGUE__PASSWORD")
+        if cfg.user
+        else ("SWC_CATALOGUE__PASSWORD", "SWC_CATALOGUE__USER")
+    )
+    raise ConfigError(
+        f"Invalid settings: {missing} is empty while {given} is set; Nextcloud would serve the catalogue "
+        "anonymously (public rows only)",
+        hint="set both (a Nextcloud app password), or neither for anonymous access",
+        key="error.settings.half_credentials",
+        hint_key="hint.settings.half_credentials",
+        params={"given": given, "missing": missing},
+    )
 
 
 def _settings_error_name(exc: SettingsError) -> str:

@@ -24,12 +24,13 @@ from connectors.catalogue_models import (
 )
 from connectors.errors import AuthFailed, ConnectorError, NotFound, UnexpectedPayload
 from connectors.http import RequestStats, RetryPolicy, build_http_client, get_json, redact
-from connectors.paginators import PageNumberPaginator, envelope_int
+from connectors.paginators import PageNumberPaginator, count_problem, envelope_int
 
 __all__ = [
     "CatalogueClient",
     "ListingResult",
     "Page",
+    "basic_auth",
     "Skipped",
     "DEFAULT_API_PREFIX",
     "DEFAULT_SCHEMAS",
@@ -53,6 +54,7 @@ DEFAULT_SCHEMAS: dict[str, str] = {
 FULL_ORDER = {"_order[@self.created]": "asc", "_order[@self.uuid]": "asc"}
 INCREMENTAL_ORDER = {"_order[@self.updated]": "desc", "_order[@self.uuid]": "desc"}
 _FATAL = (AuthFailed, NotFound)  # no point fetching other pages after these
+_TENANT_SAMPLE = 3  # distinct `@self.organisation` values a listing keeps (two already show no tenant filter)
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,17 @@ class Page:
 
 @dataclass(frozen=True)
 class ListingResult:
-    """How a listing went. Only a complete listing may be used to detect deletions."""
+    """How a listing went. Only a complete listing may be used to detect deletions.
+
+    Complete means: every page arrived, the unique ids seen reach every `total` reported, and no page's
+    counts contradicted its rows (`count_problem`, see connectors.paginators.count_problem). Whether the
+    account sees every organisation's rows is not the listing's to know: `tenants` (a sample of the rows'
+    `@self.organisation`) lets the caller look for signs of a tenant filter.
+    """
 
     entity: EntityType
     mode: Literal["full", "incremental"]
-    complete: bool  # every page succeeded and unique ids seen >= every total reported
+    complete: bool  # every page succeeded, unique ids seen >= every total reported, counts never contradicted
     total_reported: int  # the largest `total` reported during the listing (0 if none)
     seen: int  # unique ids seen (mapped and skipped objects)
     requests: int
@@ -88,6 +96,10 @@ class ListingResult:
     total_smallest: int = 0  # the smallest `total` reported
     pages: int = 0  # pages received
     failed_pages: tuple[int, ...] = ()
+    count_problem: str | None = None  # the first page whose `total`/`pages` contradicted its rows: why
+    count_problem_page: int | None = None
+    tenants: frozenset[str] = frozenset()  # up to 3 distinct `@self.organisation` values of the rows
+    untenanted: int = 0  # rows without `@self.organisation`
     # hash() of every id seen, skipped ones included: a 36-byte int instead of an 85-byte str per object
     # (this set is the listing's largest allocation at scale). A collision can only undercount `seen`, so
     # it errs toward "incomplete", which merely postpones deletions to the next run (new hash seed).
@@ -111,10 +123,17 @@ class _Listing:
     max_pages: int = 0
     failed: dict[int, ConnectorError] = field(default_factory=dict)
     finished: bool = False
+    count_problem: str | None = None
+    count_problem_page: int | None = None
+    short_page: int | None = None  # the first page with fewer rows than asked for (or none)
+    tenants: set[str] = field(default_factory=set)
+    untenanted: int = 0
 
     def result(self) -> ListingResult:
         top = max(self.totals, default=0)
-        complete = self.finished and not self.failed and len(self.id_hashes) >= top
+        complete = (
+            self.finished and not self.failed and len(self.id_hashes) >= top and self.count_problem is None
+        )
         return ListingResult(
             entity=self.entity,
             mode=self.mode,
@@ -126,8 +145,34 @@ class _Listing:
             total_smallest=min(self.totals, default=0),
             pages=self.pages,
             failed_pages=tuple(sorted(self.failed)),
+            count_problem=self.count_problem,
+            count_problem_page=self.count_problem_page,
+            tenants=frozenset(self.tenants),
+            untenanted=self.untenanted,
             id_hashes=self.id_hashes,  # shared, not copied: the listing is over
         )
+
+
+def basic_auth(user: str | None, password: str | SecretStr | None) -> tuple[str, str] | None:
+    """(user, password) for HTTP Basic, None for anonymous; one without the other is a ConfigError.
+
+    Nextcloud tries Basic auth only when both are non-empty: a user with an empty password would be served
+    as anonymous (200 with the public rows only), so such a pair is never sent.
+    """
+    secret = password.get_secret_value() if isinstance(password, SecretStr) else password
+    if user and secret:
+        return user, secret
+    if user or secret:
+        missing, given = ("PASSWORD", "USER") if user else ("USER", "PASSWORD")
+        raise ConfigError(
+            f"Invalid settings: SWC_CATALOGUE__{missing} is empty while SWC_CATALOGUE__{given} is set; "
+            "Nextcloud would serve the catalogue anonymously (public rows only)",
+            hint="set both (a Nextcloud app password), or neither for anonymous access",
+            key="error.settings.half_credentials",
+            hint_key="hint.settings.half_credentials",
+            params={"given": f"SWC_CATALOGUE__{given}", "missing": f"SWC_CATALOGUE__{missing}"},
+        )
+    return None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -196,13 +241,7 @@ class CatalogueClient:
         retry: RetryPolicy | None = None,
     ) -> CatalogueClient:
         """A client with its own HTTP connection pool (closed by `aclose` / the async context manager)."""
-        secret = password.get_secret_value() if isinstance(password, SecretStr) else password
-        if secret and not user:
-            raise ConfigError(
-                "SWC_CATALOGUE__PASSWORD is set but SWC_CATALOGUE__USER is not",
-                hint="set both, or neither for anonymous access",
-            )
-        auth = (user, secret or "") if user else None
+        auth = basic_auth(user, password)
         http = build_http_client(
             base_url, auth=auth, timeout=timeout, transport=transport, max_connections=concurrency
         )
@@ -299,7 +338,7 @@ class CatalogueClient:
         yield self._page(state, 1, body)
         if not paginator.has_next_page:
             return
-        if paginator.pages is None:  # the envelope gives no counts: walk on one page at a time
+        if paginator.pages is None or state.count_problem:  # no counts to trust: one page at a time
             async for page in self._sequential(state, paginator, FULL_ORDER):
                 yield page
             return
@@ -308,6 +347,13 @@ class CatalogueClient:
             numbers = range(done + 1, state.max_pages + 1)
             done = state.max_pages
             async for page in self._concurrent(state, numbers, paginator):
+                yield page
+        if state.count_problem and state.short_page is None and not state.failed:
+            # a later page contradicted the counts, so the page count may be short too: read on until a
+            # short or empty page
+            paginator.page, paginator.has_next_page = done + 1, True
+            paginator.count_problem = state.count_problem
+            async for page in self._sequential(state, paginator, FULL_ORDER):
                 yield page
 
     async def _sequential(
@@ -387,6 +433,30 @@ class CatalogueClient:
             if older:
                 break
 
+    # --- listing checks ------------------------------------------------------------------------------------
+
+    def _check_counts(self, state: _Listing, number: int, body: dict[str, Any]) -> None:
+        """Record the first page whose counts contradict its rows, and the first short page."""
+        limit = envelope_int(body.get("limit")) or self.page_size
+        problem = count_problem(body, page=number, limit=limit)
+        if problem is not None and (state.count_problem_page is None or number < state.count_problem_page):
+            if state.count_problem is None:
+                log.warning("%s listing of %s: page %d: %s", SERVICE, state.entity, number, problem)
+            state.count_problem, state.count_problem_page = problem, number
+        if len(body["results"]) < limit and (state.short_page is None or number < state.short_page):
+            state.short_page = number
+
+    @staticmethod
+    def _note_tenant(state: _Listing, raw: Any) -> None:
+        """Sample the rows' owning organisations (`@self.organisation`): one for all rows hints at a tenant
+        filter (catalogue-api.md §5.6, §8)."""
+        meta = raw.get("@self") if isinstance(raw, dict) else None
+        tenant = meta.get("organisation") if isinstance(meta, dict) else None
+        if not isinstance(tenant, str) or not tenant:
+            state.untenanted += 1
+        elif len(state.tenants) < _TENANT_SAMPLE:
+            state.tenants.add(tenant.lower())
+
     # --- one request ---------------------------------------------------------------------------------------
 
     def _schema(self, entity: str) -> str:
@@ -434,9 +504,11 @@ class CatalogueClient:
             state.totals.append(total)
         state.max_pages = max(state.max_pages, pages or 0)
         state.pages += 1
+        self._check_counts(state, number, body)
         records: list[CatalogueRecord] = []
         skipped: list[Skipped] = []
         for raw in body["results"]:
+            self._note_tenant(state, raw)
             try:
                 record = parse_record(state.entity, raw)
             except RecordError as exc:

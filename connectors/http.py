@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState
 
+from config.errors import ConfigError
 from connectors import jsoncodec
 from connectors.errors import (
     AuthFailed,
@@ -64,6 +65,10 @@ AUTH_HINTS: dict[str, tuple[str, str]] = {
         "check SWC_CATALOGUE__USER / SWC_CATALOGUE__PASSWORD (use a Nextcloud app password; "
         "MFA accounts cannot use their login password)",
         "the account lacks rights; a full sync needs a functioneel-beheerder/admin account",
+    ),
+    "accounts": (  # Nextcloud's OCS provisioning API, reached with the catalogue's credentials
+        "check SWC_CATALOGUE__USER / SWC_CATALOGUE__PASSWORD (the OCS API uses the catalogue's login)",
+        "the account may not read this; Nextcloud shows other accounts to admins only",
     ),
     "github": (
         "check SWC_GITHUB__TOKEN (or the GitHub App settings); it may be expired or revoked",
@@ -143,6 +148,12 @@ def build_http_client(
     parsed = httpx.URL(base_url)
     if parsed.username and auth is None:
         auth = (parsed.username, parsed.password or "")
+    if isinstance(auth, tuple) and not all(auth):
+        # Nextcloud serves Basic auth with an empty user or password as anonymous: never send one
+        raise ConfigError(
+            f"HTTP Basic auth for {redact(parsed)} needs both a user and a password",
+            hint="set both, or neither for anonymous access",
+        )
     clean = parsed.copy_with(username=None, password=None) if parsed.userinfo else parsed
     all_headers = {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
     all_headers.update(headers or {})

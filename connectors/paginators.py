@@ -15,8 +15,14 @@ __all__ = [
     "SinglePagePaginator",
     "PAGINATORS",
     "create_paginator",
+    "count_problem",
     "envelope_int",
+    "COUNT_PROBLEMS",
 ]
+
+# Ways a list page's counts can contradict its rows (OpenRegister's count query answers 0 on any error while
+# the rows still arrive, and `pages` is computed from that count; catalogue-api.md §8).
+COUNT_PROBLEMS = ("total_zero", "pages_zero", "total_below_rows", "pages_below_page")
 
 _Params = dict[str, Any]
 
@@ -42,6 +48,28 @@ def _results(response_json: Any, key: str) -> list[Any]:
     return []
 
 
+def count_problem(envelope: Any, *, page: int, limit: int, base_page: int = 1) -> str | None:
+    """Why a page's `total`/`pages` cannot be trusted (one of COUNT_PROBLEMS), or None when they agree.
+
+    A page with rows needs `total` ≥ offset + rows and `pages` ≥ this page (so both > 0); absent counts are
+    no contradiction (the caller then pages until a short page anyway).
+    """
+    rows = len(_results(envelope, "results"))
+    if not rows or not isinstance(envelope, dict):
+        return None
+    total = envelope_int(envelope.get("total"))
+    pages = envelope_int(envelope.get("pages"))
+    if total == 0:
+        return "total_zero"
+    if pages == 0:
+        return "pages_zero"
+    if total is not None and total < (page - base_page) * limit + rows:
+        return "total_below_rows"
+    if pages is not None and pages < page - base_page + 1:
+        return "pages_below_page"
+    return None
+
+
 class BasePaginator(ABC):
     """One pagination style: `update_state` after each response, `update_params` before each request."""
 
@@ -60,7 +88,9 @@ class BasePaginator(ABC):
 class PageNumberPaginator(BasePaginator):
     """`_page`/`_limit` paging; pages come from `pages`, else `total`/`limit`. `next` is NEVER followed.
 
-    OpenRegister's `next` link appends `page=` (no underscore), which the server treats as a property filter.
+    OpenRegister's `next` link appends `page=` (no underscore), which the server treats as a property filter,
+    or is the unchanged URL. Once a page's counts contradict its rows (`count_problem`), the counts are
+    no longer believed: paging goes on until a short or empty page.
     """
 
     def __init__(
@@ -83,6 +113,7 @@ class PageNumberPaginator(BasePaginator):
         self.page = base_page  # the page the next request asks for
         self.total: int | None = None  # last `total` seen
         self.pages: int | None = None  # last page count seen or computed
+        self.count_problem: str | None = None  # the first contradiction between counts and rows
 
     def params_for(self, page: int) -> _Params:
         """Query parameters for an arbitrary page (used to fetch pages concurrently)."""
@@ -94,8 +125,13 @@ class PageNumberPaginator(BasePaginator):
         current = envelope_int(envelope.get("page")) or self.page
         self.total = envelope_int(envelope.get("total"))
         self.pages = self.page_count(envelope)
+        limit = envelope_int(envelope.get("limit")) or self.limit
+        problem = count_problem(envelope, page=current, limit=limit, base_page=self.base_page)
+        self.count_problem = self.count_problem or problem
         if not results:
             self.has_next_page = False
+        elif self.count_problem is not None:  # counts not to be trusted: a short page is the last one
+            self.has_next_page = len(results) >= limit
         elif self.pages is not None:
             self.has_next_page = current - self.base_page + 1 < self.pages
         else:  # no counts at all: a short page is the last one

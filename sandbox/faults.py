@@ -10,11 +10,20 @@ injected faults (latency is not a fault and always applies). Wrap any ``server.A
 or parse the CLI form:
 ``parse_faults("latency=100,5xx=0.1,429=0.05,timeout=0.02,truncate=0.05,reset=0.02,seed=1")``
 (other keys: ``jitter`` ms, ``max`` faults, ``timeout_sleep`` seconds, ``retry_after`` seconds).
+
+Miscounts (keys ``total0``, ``pages0``, ``short_total``; rates per list page, summed ≤ 1, drawn from a
+random stream of their own so adding them leaves the transport faults where they were) rewrite the
+``total``/``pages`` of a 200 list page that has rows, as OpenRegister's count query can get them wrong:
+``total0`` = the count failed (total 0 and pages 0, rows present); ``pages0`` = pages 0, total kept;
+``short_total`` = total half the rows seen up to this page (offset + rows), pages recomputed from it.
+They are counted in ``plan.miscounted``, not in ``injected``.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import math
 import random
 import threading
 import time
@@ -22,11 +31,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sandbox.server import App, Request, Response
+from sandbox.server import App, Request, Response, encode_json
 
-__all__ = ["FaultPlan", "FaultSpecError", "parse_faults", "with_faults", "describe", "FAULT_KINDS"]
+__all__ = [
+    "FaultPlan",
+    "FaultSpecError",
+    "parse_faults",
+    "with_faults",
+    "describe",
+    "FAULT_KINDS",
+    "MISCOUNT_KINDS",
+]
 
 FAULT_KINDS = ("error", "rate_limit", "timeout", "truncate", "reset")
+MISCOUNT_KINDS = ("total0", "pages0", "short_total")
 
 _ERROR_BODIES: dict[int, tuple[str, bytes]] = {
     500: (
@@ -67,18 +85,24 @@ class FaultPlan:
     max_faults: int | None = None
     timeout_sleep: float = 5.0
     retry_after: int = 2
+    total0_rate: float = 0.0  # list page with rows: total 0, pages 0 (the count query failed)
+    pages0_rate: float = 0.0  # list page with rows: pages 0, total kept
+    short_total_rate: float = 0.0  # list page with rows: total below the rows seen so far
     injected: Counter[str] = field(default_factory=Counter, init=False, repr=False)
+    miscounted: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
+    _count_rng: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        rates = self._rates()
-        for name, rate in rates:
-            if not 0.0 <= rate <= 1.0:
-                raise FaultSpecError(f"fault rate {name}={rate} is outside 0..1")
-        if sum(rate for _, rate in rates) > 1.0:
-            raise FaultSpecError("the fault rates add up to more than 1")
+        self._count_rng = random.Random(f"miscount:{self.seed}")
+        for rates in (self._rates(), self._miscount_rates()):
+            for name, rate in rates:
+                if not 0.0 <= rate <= 1.0:
+                    raise FaultSpecError(f"fault rate {name}={rate} is outside 0..1")
+            if sum(rate for _, rate in rates) > 1.0:
+                raise FaultSpecError(f"the rates of {', '.join(n for n, _ in rates)} add up to more than 1")
         if self.latency_ms < 0 or self.jitter_ms < 0 or self.timeout_sleep < 0:
             raise FaultSpecError("latency, jitter and timeout_sleep must not be negative")
 
@@ -89,6 +113,13 @@ class FaultPlan:
             ("timeout", self.timeout_rate),
             ("truncate", self.truncate_rate),
             ("reset", self.reset_rate),
+        ]
+
+    def _miscount_rates(self) -> list[tuple[str, float]]:
+        return [
+            ("total0", self.total0_rate),
+            ("pages0", self.pages0_rate),
+            ("short_total", self.short_total_rate),
         ]
 
     @property
@@ -130,10 +161,37 @@ class FaultPlan:
         if kind == "timeout":
             time.sleep(self.timeout_sleep)
         response = app(request)
+        if any(rate for _, rate in self._miscount_rates()):
+            self._miscount(response)
         if kind == "truncate":
             response.truncate_at = rng.randint(0, max(0, len(response.body) - 1))
             response.chunked = rng.random() < 0.5
         return response
+
+    def _miscount(self, response: Response) -> None:
+        """Maybe rewrite ``total``/``pages`` of a 200 list page that has rows (gzip kept as it was)."""
+        if response.status != 200 or "json" not in (response.header("Content-Type") or ""):
+            return
+        zipped = response.header("Content-Encoding") == "gzip"
+        try:
+            body = json.loads(gzip.decompress(response.body) if zipped else response.body)
+        except ValueError:
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list) or not body["results"]:
+            return
+        with self._lock:
+            roll, edge, kind = self._count_rng.random(), 0.0, None
+            for name, rate in self._miscount_rates():
+                edge += rate
+                if roll < edge:
+                    kind = name
+                    break
+            if kind is None:
+                return
+            self.miscounted[kind] += 1
+        _rewrite_counts(body, kind)
+        data = encode_json(body)
+        response.body = gzip.compress(data, compresslevel=1) if zipped else data
 
     def _rate_limited(self) -> Response:
         reset_at = datetime.now(UTC) + timedelta(seconds=self.retry_after)
@@ -143,6 +201,22 @@ class FaultPlan:
             "resetAt": reset_at.replace(microsecond=0).isoformat(),
         }
         return Response.json(body, status=429, headers=[("Retry-After", str(self.retry_after))])
+
+
+def _rewrite_counts(body: dict[str, object], kind: str) -> None:
+    rows = body["results"]
+    assert isinstance(rows, list)
+    limit = body.get("limit") if isinstance(body.get("limit"), int) else len(rows)
+    page = body.get("page") if isinstance(body.get("page"), int) else 1
+    assert isinstance(limit, int) and isinstance(page, int)
+    if kind == "total0":
+        body["total"], body["pages"] = 0, 0
+    elif kind == "pages0":
+        body["pages"] = 0
+    else:
+        seen = (page - 1) * max(limit, 1) + len(rows)
+        body["total"] = seen // 2
+        body["pages"] = max(1, math.ceil(seen // 2 / max(limit, 1)))
 
 
 def with_faults(app: App, plan: FaultPlan | None) -> App:
@@ -169,6 +243,9 @@ _KEYS: dict[str, tuple[str, type]] = {
     "max": ("max_faults", int),
     "timeout_sleep": ("timeout_sleep", float),
     "retry_after": ("retry_after", int),
+    "total0": ("total0_rate", float),
+    "pages0": ("pages0_rate", float),
+    "short_total": ("short_total_rate", float),
 }
 
 
@@ -193,4 +270,5 @@ def parse_faults(spec: str) -> FaultPlan:
 
 def describe(plan: FaultPlan) -> str:
     """A one-line summary for logs and the CLI."""
-    return json.dumps({k: v for k, v in vars(plan).items() if not k.startswith("_") and k != "injected"})
+    hidden = {"injected", "miscounted"}
+    return json.dumps({k: v for k, v in vars(plan).items() if not k.startswith("_") and k not in hidden})

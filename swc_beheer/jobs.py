@@ -92,6 +92,7 @@ async def sync_catalogue(
                 overlap=timedelta(seconds=settings.catalogue.overlap_seconds),
                 progress=progress,
                 settings_digest=settings_digest(settings, sandbox=services.sandbox is not None),
+                access=services.access_check(),
             )
 
 

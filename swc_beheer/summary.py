@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sync.run_report import RunReport
 
 __all__ = [
+    "completeness_text",
     "render_run_summary",
     "render_run_json",
     "render_main_summary",
@@ -86,6 +87,7 @@ def _notes(report: RunReport, lang: str) -> list[RenderableType]:
     if report.rights_suspect:
         names = ", ".join(t(f"sync.entity.{name}", lang) for name in report.rights_suspect)
         notes.append(Text(t("sync.rights_suspect", lang, entities=names), style="yellow"))
+    notes += _completeness(report, lang)
     if report.skipped_total:
         notes.append(Text(t("sync.skipped", lang, count=report.skipped_total), style="yellow"))
         for item in report.skipped[:10]:
@@ -93,6 +95,32 @@ def _notes(report: RunReport, lang: str) -> list[RenderableType]:
                 Text(t("sync.skipped_item", lang, entity=item.entity_type, id=item.id, reason=item.reason))
             )
     return notes
+
+
+def completeness_text(entity: str, report: RunReport, lang: str = "nl") -> str:
+    """Why `entity`'s full listing was judged complete or not, in `lang` ("" when it was not judged)."""
+    judgement = report.completeness.get(entity)
+    if judgement is None:
+        return ""
+    values = dict(judgement.params)
+    if "types" in values:
+        names = str(judgement.params["types"]).split(", ")
+        values["types"] = ", ".join(t(f"sync.entity.{n}", lang) for n in names)
+    return t(f"completeness.{judgement.reason}", lang, **values)
+
+
+def _completeness(report: RunReport, lang: str) -> list[RenderableType]:
+    """One line per judged type: why its listing may (or may not) lead to deletions."""
+    if not report.completeness:
+        return []
+    lines: list[RenderableType] = [Text(t("sync.completeness", lang))]
+    ordered = [e for e in report.stats if e in report.completeness] or list(report.completeness)
+    for entity in ordered:
+        judgement = report.completeness[entity]
+        reason = completeness_text(entity, report, lang)
+        line = t("sync.completeness_item", lang, entity=t(f"sync.entity.{entity}", lang), reason=reason)
+        lines.append(Text(line, style="" if judgement.complete else "yellow"))
+    return lines
 
 
 def render_run_summary(report: RunReport, lang: str = "nl") -> Group:

@@ -3,6 +3,7 @@
     with open_services(settings) as services:          # starts the sandbox if base_url == "sandbox"
         async with services.catalogue_client() as client:
             ...
+        services.access_check()                         # the account check a full sync awaits (OCS)
         services.store                                  # an open, migrated Store
 
 The embedded sandbox (settings.catalogue.base_url == "sandbox", or `sandbox=True`) serves a generated
@@ -23,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
 from config.settings import DigestChannelSettings, Settings
+from connectors.accounts import AccountsClient
 from connectors.catalogue import CatalogueClient
 from store.base import Store, open_store, store_errors
+from sync.completeness import AccessCheck, AccessVerdict, check_access
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
@@ -87,6 +90,30 @@ class Services:
             max_retries=cfg.max_retries,
             max_retry_seconds=cfg.max_retry_seconds,
         )
+
+    def accounts_client(self) -> AccountsClient:
+        """A Nextcloud OCS client on the catalogue's backend with the catalogue's credentials."""
+        cfg = self.settings.catalogue
+        return AccountsClient.connect(
+            self.catalogue_url,
+            user=self.catalogue_user,
+            password=self.catalogue_password,
+            timeout=cfg.timeout,
+            max_retries=min(cfg.max_retries, 2),  # one small request; a refusal is an answer too
+            max_retry_seconds=min(cfg.max_retry_seconds, 30.0),
+        )
+
+    def access_check(self) -> AccessCheck:
+        """Whether the catalogue account is in Nextcloud's admin group, asked once when a full sync
+        would delete (sync/completeness.py); anonymous (no user) never is."""
+
+        async def check() -> AccessVerdict:
+            if not self.catalogue_user:
+                return await check_access(None, None)
+            async with self.accounts_client() as accounts:
+                return await check_access(accounts, self.catalogue_user)
+
+        return check
 
 
 def open_store_from(settings: Settings, *, create: bool = True) -> Store:

@@ -37,7 +37,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -62,6 +62,7 @@ from store.catalogue_writes import (
 )
 from store.catalogue_writes import prepare_page as prepare_rows
 from store.runs import RunMode, RunStatus, finish_run, run_lock, stamp_finished, start_run
+from sync.completeness import AccessCheck, CompletenessJudge
 from sync.content_hash import content_hash
 from sync.run_report import REPORT_CAP, EntityStats, HeldDeletion, RunReport, SkippedRecord
 
@@ -125,6 +126,7 @@ class _Run:
     # the entity types are fetched at the same time, the session is not thread-safe, and the event loop
     # keeps fetching while a page is saved
     worker: ThreadPoolExecutor
+    judge: CompletenessJudge = field(default_factory=lambda: CompletenessJudge(None, ENTITY_TYPES))
 
     @property
     def run_id(self) -> int:
@@ -213,7 +215,7 @@ async def sync_entity(
     listing = client.listing(entity)
     stats.requests = listing.requests
     if run.mode == "full":
-        stats.complete = listing.complete
+        stats.complete = (await run.judge.judge(entity, listing)).complete
     await run.store(_finish_entity, run, entity, stats, newest, brake=brake, confirm=confirm)
     return stats, skipped
 
@@ -319,8 +321,13 @@ async def run_catalogue_sync(
     progress: ProgressCallback | None = None,
     entity_types: Sequence[EntityType] = ENTITY_TYPES,
     settings_digest: str | None = None,
+    access: AccessCheck | None = None,
 ) -> RunReport:
-    """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs."""
+    """Run one catalogue sync into `store` (see the module docstring). Raises SyncAborted if one runs.
+
+    `access`: the account check a full run awaits before it may delete (sync/completeness.py); None
+    means the caller vouches for the account, and only the listings are judged.
+    """
     if mode not in ("full", "incremental"):
         raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
     with run_lock(store, "catalogue"), _fewer_gc_passes():
@@ -337,7 +344,9 @@ async def run_catalogue_sync(
         base_requests, base_retries = client.stats.requests, client.stats.retries
         try:
             with store.transaction() as session, ThreadPoolExecutor(1, "swc-store") as worker:
-                run = _Run(RunScope(session, run_id, started), mode, worker)
+                run = _Run(
+                    RunScope(session, run_id, started), mode, worker, CompletenessJudge(access, entity_types)
+                )
                 await _run_all(
                     run,
                     client,
@@ -348,6 +357,7 @@ async def run_catalogue_sync(
                     overlap=overlap,
                     progress=progress,
                 )
+                report.completeness = run.judge.judgements
                 report.status = _status(report)
                 _count_requests(report, client, base_requests, base_retries)
                 report.finished = await run.store(

@@ -12,6 +12,7 @@ from typing import Any
 
 from store.catalogue_writes import PageCounts
 from store.runs import RunMode, RunStatus
+from sync.completeness import Judgement
 
 __all__ = [
     "REPORT_CAP",
@@ -91,6 +92,8 @@ class RunReport:
     error_params: dict[str, Any] = field(default_factory=dict)
     error_hint: str | None = None
     deletion_brake: float = 0.05
+    # full runs: why each type's listing was judged complete or not (sync/completeness.py)
+    completeness: dict[str, Judgement] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from config.errors import SwcError
-from sandbox.catalogue import DEFAULT_PASSWORD, DEFAULT_USER, serve_catalogue
+from sandbox.accounts import Login
+from sandbox.catalogue import DEFAULT_PASSWORD, DEFAULT_USER, CatalogueState, build_accounts, serve_catalogue
 from sandbox.datagen import Dataset, SandboxDataError, generate
 from sandbox.faults import FaultPlan, FaultSpecError, parse_faults
 from swc_beheer.cli_support import console, user_errors
@@ -75,7 +76,14 @@ def serve_command(
         True, "--next-links/--no-next-links", help="v0.2.7 envelope with next/prev, or the 2026 one."
     ),
     strip_empty: bool = typer.Option(False, "--strip-empty", help="2026: leave out empty values."),
-    anonymous: bool = typer.Option(False, "--anonymous", help="Allow anonymous reads (public rows only)."),
+    anonymous: bool | None = typer.Option(
+        None,
+        "--anonymous/--no-anonymous",
+        help="Anonymous reads (public rows only); default: as the generation does (2026 yes, v0.2.7 401).",
+    ),
+    ocs: bool = typer.Option(
+        True, "--ocs/--no-ocs", help="Serve the OCS provisioning API (accounts, groups), or refuse it."
+    ),
 ) -> None:
     """Serve the sandbox catalogue (OpenRegister objects API) until Ctrl-C."""
     with user_errors():
@@ -91,6 +99,7 @@ def serve_command(
                 next_links=next_links,
                 strip_empty=strip_empty,
                 anonymous=anonymous,
+                ocs=ocs,
             )
         except OSError as exc:
             raise SandboxInputError(f"Cannot listen on {host}:{port}: {exc.strerror}") from exc
@@ -98,6 +107,8 @@ def serve_command(
     console.print(f"Sandbox catalogue on {handle.url}/index.php/apps/openregister/api", highlight=False)
     console.print(f"  objects: {counts}", highlight=False)
     console.print(f"  user: {DEFAULT_USER}  app password: {DEFAULT_PASSWORD}", highlight=False)
+    for login in state_logins(state):
+        console.print(f"  {login.kind}: {login.uid}  app password: {login.password}", highlight=False)
     console.print(
         f"  env: SWC_CATALOGUE__BASE_URL={handle.url} SWC_CATALOGUE__USER={DEFAULT_USER} "
         f"SWC_CATALOGUE__PASSWORD={DEFAULT_PASSWORD}",
@@ -112,6 +123,11 @@ def serve_command(
     finally:
         handle.stop()
     console.print(f"Stopped after {state.request_count} requests.")
+
+
+def state_logins(state: CatalogueState) -> list[Login]:
+    """The sandbox's standard logins for this data (admin, functioneel beheerder, one organisation)."""
+    return list(build_accounts(state).logins.values())
 
 
 def generate_command(

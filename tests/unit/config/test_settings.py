@@ -54,6 +54,7 @@ def test_invalid_setting_names_the_variable(
 
 def test_secret_never_in_repr_or_error(monkeypatch: pytest.MonkeyPatch) -> None:
     secret = "s3cr3t-app-password"
+    monkeypatch.setenv("SWC_CATALOGUE__USER", "beheer@example.nl")
     monkeypatch.setenv("SWC_CATALOGUE__PASSWORD", secret)
     settings = load_settings()
     assert secret not in repr(settings)
@@ -69,6 +70,7 @@ def test_secret_never_in_repr_or_error(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_secrets_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "catalogue__password").write_text("from-a-file")
     monkeypatch.setenv("SWC_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("SWC_CATALOGUE__USER", "beheer@example.nl")  # the password comes from the file
     settings = load_settings()
     assert settings.catalogue.password is not None
     assert settings.catalogue.password.get_secret_value() == "from-a-file"
@@ -110,3 +112,37 @@ def test_unrelated_dotenv_lines_are_ignored(monkeypatch: pytest.MonkeyPatch, tmp
     (tmp_path / ".env").write_text("OTHER_TOOL_TOKEN=abc\nSWC_LANGUAGE=en\n")
     monkeypatch.chdir(tmp_path)
     assert load_settings().language == "en"
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"SWC_CATALOGUE__USER": "beheer@example.nl"}, "SWC_CATALOGUE__PASSWORD"),
+        (
+            {"SWC_CATALOGUE__USER": "beheer@example.nl", "SWC_CATALOGUE__PASSWORD": ""},
+            "SWC_CATALOGUE__PASSWORD",
+        ),
+        ({"SWC_CATALOGUE__PASSWORD": "app-password-1"}, "SWC_CATALOGUE__USER"),
+    ],
+)
+def test_user_without_password_or_password_without_user_is_refused(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], missing: str
+) -> None:
+    """Nextcloud serves Basic auth with an empty password as anonymous: a settings error, never a request."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.exit_code == 2
+    assert info.value.params["missing"] == missing and missing in info.value.message
+    assert "app-password-1" not in str(info.value)
+
+
+def test_user_and_password_from_env_and_secret_file_together(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "catalogue__user").write_text("beheer@example.nl")
+    monkeypatch.setenv("SWC_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("SWC_CATALOGUE__PASSWORD", "app-password-1")
+    settings = load_settings()
+    assert settings.catalogue.user == "beheer@example.nl"
