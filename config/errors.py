@@ -20,6 +20,9 @@ the CLI ends with (tests/test_error_tree.py keeps this drawing and the code in s
     ├─ RegisterError          reconcile.register           exit 1  the municipality register: load or refresh
     ├─ FindingNotFound        reconcile.lifecycle          exit 1  no (or no unique) finding for a fingerprint
     ├─ OutputError            reports.files                exit 1  a report could not be written there
+    ├─ DeliveryError          reports.digest.channels.base exit 1  a digest was not delivered; .retry
+    │  ├─ TransientDeliveryError reports.digest.channels.base exit 1  receiver down, busy or rate limiting
+    │  └─ DeliveryConfigError reports.digest.channels.base exit 1  refused for good: fix the settings
     └─ SandboxInputError      swc_beheer.commands.sandbox  exit 2  a sandbox option or data file is unusable
 
 Raise the most specific class; catch SwcError only at the edges (the CLI's `user_errors`, the job wrapper,

@@ -25,7 +25,7 @@ from sandbox.server import serve_in_thread
 from store import open_store
 from store.catalogue_tables import ENTITY_TABLES
 from swc_beheer.cli import app
-from tests.integration.test_catalogue_sync import tiny_dataset
+from tests.helpers.sync_checks import tiny_dataset
 
 pytestmark = pytest.mark.integration
 

@@ -92,10 +92,10 @@ def test_findings_list_shows_markup_literally(env: Path) -> None:
 
 
 def test_reference_refresh_from_tooi(env: Path) -> None:
-    from tests.unit.reconcile.test_tooi import _tooi_from_bundled
+    from tests.helpers.tooi_data import tooi_from_bundled
 
     source = env / "rwc_gemeenten_compleet_4.json"
-    source.write_text(json.dumps(_tooi_from_bundled()), encoding="utf-8")
+    source.write_text(json.dumps(tooi_from_bundled()), encoding="utf-8")
     code, out = invoke("reference", "refresh", "--tooi", str(source))
     assert code == 0 and "342 actieve gemeenten" in out, out
     assert "rwc_gemeenten_compleet" in (env / "reference" / "gemeenten.csv").read_text(encoding="utf-8")

@@ -6,11 +6,10 @@ change events with prov:invalidated/generated/used), so a round trip must give t
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,92 +20,14 @@ from connectors.tooi import ONT, PROV, parse_tooi_register
 from reconcile.register import BUNDLED_DIR, Register, RegisterError
 from reconcile.register_refresh import refresh_register
 from sandbox.server import Request, Response, serve_in_thread
-
-GEMEENTE = "https://identifier.overheid.nl/tooi/id/gemeente/"
-PROVINCIE = "https://identifier.overheid.nl/tooi/id/provincie/"
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
-
-
-def _values(*values: str) -> list[dict[str, str]]:
-    return [
-        {"@value": v, "@type": XSD_DATE} if re.fullmatch(r"\d{4}-\d\d-\d\d", v) else {"@value": v}
-        for v in values
-    ]
-
-
-def _ids(*codes: str) -> list[dict[str, str]]:
-    return [{"@id": GEMEENTE + code.lower()} for code in codes]
-
-
-def _gemeente(
-    code: str, official: str, preferred: str, province: str, begin: str = "", end: str = ""
-) -> dict[str, Any]:
-    node: dict[str, Any] = {
-        "@id": GEMEENTE + code.lower(),
-        "@type": [ONT + "Gemeente"],
-        ONT + "gemeentecode": _values(code[2:]),
-        ONT + "organisatiecode": _values(code.lower()),
-        ONT + "officieleNaamExclSoort": _values(official),
-        ONT + "voorkeursnaamExclSoort": _values(preferred),
-        ONT + "ligtInProvincie": [{"@id": PROVINCIE + province.lower()}],
-    }
-    if begin:
-        node[ONT + "begindatum"] = _values(begin)
-    if end:
-        node[ONT + "einddatum"] = _values(end)
-    return node
-
-
-def _event(
-    kind: str, effective: str, ended: list[str], new: list[str], used: list[str], n: int
-) -> dict[str, Any]:
-    return {
-        "@id": f"{GEMEENTE}wzg_{n:08d}",
-        "@type": [ONT + kind],
-        ONT + "tijdstipWijziging": _values(effective),
-        PROV + "invalidated": _ids(*ended),
-        PROV + "generated": _ids(*new),
-        PROV + "used": _ids(*used),
-    }
-
-
-def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (index, row) of a bundled CSV file, its leading `#` comment lines skipped."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    reader = csv.DictReader(lines)
-    rows = list(enumerate(reader))
-    return list(reader.fieldnames or []), rows
-
-
-def _tooi_from_bundled() -> list[dict[str, Any]]:
-    """The bundled gemeenten and herindelingen as TOOI expanded JSON-LD, with the nodes TOOI also has."""
-    nodes: list[dict[str, Any]] = [
-        {"@id": "https://identifier.overheid.nl/tooi/set/rwc_gemeenten_compleet/4", "@type": ["http://www.w3.org/2002/07/owl#Ontology"]},
-        {"@id": GEMEENTE + "gm0518_hv", "@type": [ONT + "HistorischeVersie"],
-         ONT + "officieleNaamExclSoort": _values("'s-Gravenhage")},
-    ]  # fmt: skip
-    _, rows = _rows(BUNDLED_DIR / "gemeenten.csv")
-    for _, row in rows:
-        nodes.append(
-            _gemeente(row["cbs_code"], row["naam_officieel"], row["naam_voorkeur"], row["provincie_code"],
-                      row["begindatum"], row["einddatum"])
-        )  # fmt: skip
-    header, events = _rows(BUNDLED_DIR / "herindelingen.csv")
-    covered: set[str] = set()
-    for n, (_, row) in enumerate(events):
-        cells = [row[name] or "" for name in header]
-        codes = [re.findall(r"GM\d{4}", cell) for cell in cells[2:5]]
-        nodes.append(_event(cells[1], cells[0], *codes, n))
-        covered.update(codes[0])
-    # herindelingen.csv holds 2018-2023 only; older endings come from TOOI's older events, one per gemeente
-    for _, row in rows:
-        if row["opgeheven_via"] and row["cbs_code"] not in covered:
-            effective = (date.fromisoformat(row["einddatum"]) + timedelta(days=1)).isoformat()
-            successors = [c for c in row["opvolger_codes"].split(";") if c]
-            nodes.append(
-                _event(row["opgeheven_via"], effective, [row["cbs_code"]], [], successors, len(nodes))
-            )
-    return nodes
+from tests.helpers.tooi_data import (
+    GEMEENTE,
+    read_csv_rows,
+    tooi_event,
+    tooi_from_bundled,
+    tooi_gemeente,
+    tooi_values,
+)
 
 
 def _write(path: Path, nodes: Any) -> str:
@@ -116,7 +37,7 @@ def _write(path: Path, nodes: Any) -> str:
 
 def test_round_trip_gives_the_bundled_register(tmp_path: Path) -> None:
     target = tmp_path / "ref"
-    source = _write(tmp_path / "rwc_gemeenten_compleet_4.json", {"@graph": _tooi_from_bundled()})
+    source = _write(tmp_path / "rwc_gemeenten_compleet_4.json", {"@graph": tooi_from_bundled()})
     result = refresh_register(target, tooi=source, today=date(2026, 12, 1))
 
     bundled, fresh = Register.load(BUNDLED_DIR), Register.load(target)
@@ -141,14 +62,14 @@ def test_round_trip_gives_the_bundled_register(tmp_path: Path) -> None:
 
 
 def test_a_future_herindeling_is_installed_before_it_takes_effect(tmp_path: Path) -> None:
-    nodes = _tooi_from_bundled()
+    nodes = tooi_from_bundled()
     bundled = Register.load(BUNDLED_DIR)
     first, second = sorted(m.code for m in bundled.active(date(2026, 12, 1)) if m.kind == "gemeente")[:2]
     for node in nodes:
         if node["@id"] in (GEMEENTE + first.lower(), GEMEENTE + second.lower()):
-            node[ONT + "einddatum"] = _values("2026-12-31")
-    nodes.append(_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
-    nodes.append(_event("Samenvoeging", "2027-01-01", [first, second], ["GM1999"], [], 999))
+            node[ONT + "einddatum"] = tooi_values("2026-12-31")
+    nodes.append(tooi_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
+    nodes.append(tooi_event("Samenvoeging", "2027-01-01", [first, second], ["GM1999"], [], 999))
     target = tmp_path / "ref"
 
     result = refresh_register(target, tooi=_write(tmp_path / "v5.json", nodes), today=date(2026, 12, 1))
@@ -172,7 +93,7 @@ def test_a_future_herindeling_is_installed_before_it_takes_effect(tmp_path: Path
 def test_a_bad_file_keeps_the_current_register(tmp_path: Path, content: str, expected: str) -> None:
     target = tmp_path / "ref"
     refresh_register(
-        target, tooi=_write(tmp_path / "good.json", _tooi_from_bundled()), today=date(2026, 12, 1)
+        target, tooi=_write(tmp_path / "good.json", tooi_from_bundled()), today=date(2026, 12, 1)
     )
     before = {p.name: p.read_bytes() for p in target.iterdir()}
     bad = tmp_path / "bad.json"
@@ -184,18 +105,18 @@ def test_a_bad_file_keeps_the_current_register(tmp_path: Path, content: str, exp
 
 
 def test_a_bad_date_names_the_node(tmp_path: Path) -> None:
-    nodes = _tooi_from_bundled()
+    nodes = tooi_from_bundled()
     broken = next(n for n in nodes if ONT + "einddatum" in n)
-    broken[ONT + "einddatum"] = _values("31-12-2020")
+    broken[ONT + "einddatum"] = tooi_values("31-12-2020")
     with pytest.raises(RegisterError) as info:
         refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes))
     assert broken["@id"] in info.value.message and "einddatum" in info.value.message
 
 
 def test_a_truncated_register_is_refused(tmp_path: Path) -> None:
-    _, aliases = _rows(BUNDLED_DIR / "name_aliases.csv")
+    _, aliases = read_csv_rows(BUNDLED_DIR / "name_aliases.csv")
     needed = {GEMEENTE + row["code"].lower() for _, row in aliases}
-    gemeenten = [n for n in _tooi_from_bundled() if ONT + "gemeentecode" in n]
+    gemeenten = [n for n in tooi_from_bundled() if ONT + "gemeentecode" in n]
     nodes = [n for i, n in enumerate(gemeenten) if i < 150 or n["@id"] in needed]  # no events: no successors
     with pytest.raises(RegisterError, match=r"lacks \d+ gemeente\(n\) the current register has") as info:
         refresh_register(tmp_path / "ref", tooi=_write(tmp_path / "x.json", nodes), today=date(2026, 12, 1))
@@ -205,7 +126,7 @@ def test_a_truncated_register_is_refused(tmp_path: Path) -> None:
 
 def test_a_register_missing_one_ended_gemeente_is_refused(tmp_path: Path) -> None:
     # TOOI keeps ended gemeenten: losing one would silently drop its history, OIN and KvK
-    nodes = [n for n in _tooi_from_bundled() if n["@id"] != GEMEENTE + "gm0003"]
+    nodes = [n for n in tooi_from_bundled() if n["@id"] != GEMEENTE + "gm0003"]
     events = [n for n in nodes if PROV + "invalidated" in n]
     for event in events:
         event[PROV + "invalidated"] = [
@@ -217,7 +138,7 @@ def test_a_register_missing_one_ended_gemeente_is_refused(tmp_path: Path) -> Non
 
 @pytest.fixture
 def tooi_server() -> Iterator[str]:
-    body = json.dumps(_tooi_from_bundled()).encode()
+    body = json.dumps(tooi_from_bundled()).encode()
 
     def app(request: Request) -> Response:
         if request.path.endswith("rwc_gemeenten_compleet_4.json"):
@@ -239,9 +160,9 @@ def test_the_register_can_be_downloaded(tooi_server: str, tmp_path: Path) -> Non
 
 def test_parser_reads_newer_event_types_and_ignores_other_nodes() -> None:
     nodes = [
-        _gemeente("GM0001", "Een", "Een", "PV20", end="2029-12-31"),
-        _gemeente("GM0002", "Twee", "Twee", "PV20"),
-        _event("Opheffing", "2030-01-01", ["GM0001"], [], ["GM0002"], 1),
+        tooi_gemeente("GM0001", "Een", "Een", "PV20", end="2029-12-31"),
+        tooi_gemeente("GM0002", "Twee", "Twee", "PV20"),
+        tooi_event("Opheffing", "2030-01-01", ["GM0001"], [], ["GM0002"], 1),
         {"@id": "x", "@type": [ONT + "Toekomstig"]},
     ]
     register = parse_tooi_register(json.dumps(nodes))
@@ -251,8 +172,8 @@ def test_parser_reads_newer_event_types_and_ignores_other_nodes() -> None:
 
 
 def _with_future_herindeling() -> list[dict[str, Any]]:
-    nodes = _tooi_from_bundled()  # version 5: a gemeente that begins next year
-    nodes.append(_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
+    nodes = tooi_from_bundled()  # version 5: a gemeente that begins next year
+    nodes.append(tooi_gemeente("GM1999", "Nieuwgemeente", "Nieuwgemeente", "PV20", begin="2027-01-01"))
     return nodes
 
 
@@ -260,7 +181,7 @@ def _with_future_herindeling() -> list[dict[str, Any]]:
 def repository() -> Iterator[tuple[str, list[str]]]:
     """A TOOI repository on loopback holding versions 4 and 5; yields its URL and the paths asked for."""
     versions = {
-        4: json.dumps(_tooi_from_bundled()).encode(),
+        4: json.dumps(tooi_from_bundled()).encode(),
         5: json.dumps(_with_future_herindeling()).encode(),
     }
     asked: list[str] = []
