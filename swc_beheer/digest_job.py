@@ -41,14 +41,17 @@ def _policy(settings: Settings) -> DigestPolicy:
     return build_digest_policy(settings, report_dir=default_report_dir(settings))
 
 
-def run_digest(settings: Settings, *, now: datetime | None = None) -> DeliveryReport:
-    """Compose the digests due now into the outbox, then deliver every due outbox row once."""
+def run_digest(settings: Settings, *, now: datetime | None = None, scheduled: bool = False) -> DeliveryReport:
+    """Compose the digests due now into the outbox, then deliver every due outbox row once.
+
+    `scheduled` (the daemon): a new channel's first digest is the one of its first fire time, no catch-up.
+    """
     from swc_beheer.wiring import build_digest_channels, digest_specs
 
     moment = now or datetime.now(UTC)
     policy, channels = _policy(settings), build_digest_channels(settings)
     with _store(settings) as store:
-        composed = compose_due(store, digest_specs(settings), policy, moment)
+        composed = compose_due(store, digest_specs(settings), policy, moment, scheduled=scheduled)
         report = deliver_due(store, channels, policy, moment)
     report.composed = composed
     return report
@@ -108,7 +111,7 @@ def list_outbox(settings: Settings, *, all_rows: bool = False) -> list[OutboxEnt
 
 def digest_job(settings: Settings, *, now: datetime | None = None) -> tuple[str, str]:
     """The daemon's `digest:weekly` tick: outcome "partial" while a digest failed this tick."""
-    report = run_digest(settings, now=now)
+    report = run_digest(settings, now=now, scheduled=True)
     outcome = "partial" if report.failed else "success"
     return outcome, (
         f"{len(report.composed)} composed, {len(report.delivered)} delivered, "

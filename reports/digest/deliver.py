@@ -64,6 +64,10 @@ class DigestPolicy:
     compose: ComposeOptions = field(default_factory=ComposeOptions)
 
 
+# How late a new channel's first tick may come after a fire time and still send that fire's digest.
+NEW_CHANNEL_WINDOW = timedelta(hours=1)
+
+
 @dataclass
 class DeliveryReport:
     composed: list[OutboxEntry] = field(default_factory=list)
@@ -73,9 +77,12 @@ class DeliveryReport:
 
 
 def period_for(
-    store: Store, channel: str, policy: DigestPolicy, now: datetime
+    store: Store, channel: str, policy: DigestPolicy, now: datetime, *, scheduled: bool = False
 ) -> tuple[datetime, datetime] | None:
-    """(start, end] of the digest due at `now`: from the channel's last delivered digest to the last fire."""
+    """(start, end] of the digest due at `now`: from the channel's last delivered digest to the last fire.
+
+    `scheduled` (the daemon's tick): a channel that never had a digest waits for its first fire time.
+    """
     end = latest_fire(policy.cron, policy.timezone, now)
     if end is None:
         return None
@@ -83,6 +90,10 @@ def period_for(
     # since the last delivered digest; with none delivered yet, since the first one composed (a failed
     # digest's period is covered again), else one schedule period back
     start = last.period_end if last is not None else load_first_period_start(store, channel)
+    if scheduled and start is None and now - end > NEW_CHANNEL_WINDOW:
+        # a channel that never had a digest starts at its first fire time, not with a catch-up of a week
+        # that ended before it was set up (a missed fire of an existing channel is still caught up above)
+        return None
     start = start or previous_fire(policy.cron, policy.timezone, end)
     if start is None or start >= end:
         return None
@@ -113,12 +124,17 @@ def _body(payload: dict[str, Any], fmt: Format, key: str, chart: str | None = No
 
 
 def compose_due(
-    store: Store, specs: Sequence[ChannelSpec], policy: DigestPolicy, now: datetime
+    store: Store,
+    specs: Sequence[ChannelSpec],
+    policy: DigestPolicy,
+    now: datetime,
+    *,
+    scheduled: bool = False,
 ) -> list[OutboxEntry]:
     """Store the digest due at `now` for every channel that has none for that period yet; the new ones."""
     created = []
     for spec in specs:
-        period = period_for(store, spec.name, policy, now)
+        period = period_for(store, spec.name, policy, now, scheduled=scheduled)
         if period is None:
             continue
         digest = build_digest(store, spec, *period, policy)
