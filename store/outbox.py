@@ -29,6 +29,7 @@ from store.outbox_tables import digest_outbox
 from store.runs import _holder_alive, _process_started
 
 __all__ = [
+    "count_outbox",
     "OutboxEntry",
     "NewDigest",
     "save_digest",
@@ -128,6 +129,13 @@ def load_outbox(store: Store, statuses: Sequence[str] | None = None) -> list[Out
     if statuses is None:
         return _load_where(store)
     return _load_where(store, digest_outbox.c.status.in_(list(statuses)))
+
+
+def count_outbox(store: Store) -> dict[str, int]:
+    """Digests in the outbox by status (pending, sending, delivered, failed)."""
+    stmt = sa.select(digest_outbox.c.status, sa.func.count()).group_by(digest_outbox.c.status)
+    with store.sessions() as session:
+        return {status: int(count) for status, count in session.execute(stmt).all()}
 
 
 def load_last_delivered(store: Store, channel: str) -> OutboxEntry | None:

@@ -221,7 +221,29 @@ class Daemon:
             body["healthy"] = not stale and not never
             healthy = healthy and body["healthy"]
         body = {"healthy": healthy, "jobs": jobs, "now": now.isoformat(), "sandbox": list(self.sandbox)}
+        if self.store is not None:
+            body["outbox"] = self._outbox()
         return (200 if healthy else 503), body
+
+    def _outbox(self) -> dict[str, Any]:
+        """Digests waiting or failed (a failed digest is news for the operator, not ill health)."""
+        from store.outbox import count_outbox, load_outbox
+
+        assert self.store is not None
+        try:
+            with store_errors(self.store_url):
+                counts = count_outbox(self.store)
+                failed = load_outbox(self.store, ["failed"]) if counts.get("failed") else []
+        except SwcError as exc:
+            log.warning("status: %s", exc.message)
+            return {}
+        return {
+            "pending": counts.get("pending", 0) + counts.get("sending", 0),
+            "failed": [
+                {"channel": e.channel, "period_end": e.period_end.isoformat(), "error": e.last_error}
+                for e in failed[-10:]
+            ],
+        }
 
     def _shared_summaries(self) -> dict[str, JobSummary]:
         if self.store is None:

@@ -106,6 +106,7 @@ def store_metrics(store_url: str) -> Callable[[], list[Metric]]:
     def collect() -> list[Metric]:
         from reconcile.lifecycle import ACTIVE, list_findings
         from store.base import open_store
+        from store.outbox import count_outbox
         from store.run_metrics import load_last_finished_run, load_run_totals
 
         store = open_store(store_url)
@@ -114,11 +115,20 @@ def store_metrics(store_url: str) -> Callable[[], list[Metric]]:
                 totals = load_run_totals(session)
                 last = load_last_finished_run(session)
                 findings = list_findings(session, statuses=ACTIVE)
+            outbox = count_outbox(store)
         finally:
             store.close()
-        return [*_run_families(totals), *_last_sync_families(last), _findings_family(findings)]
+        families = [*_run_families(totals), *_last_sync_families(last), _findings_family(findings)]
+        return [*families, _outbox_family(outbox)]
 
     return collect
+
+
+def _outbox_family(counts: dict[str, int]) -> Metric:
+    outbox = Metric("swc_digest_outbox", "gauge", "Digests in the outbox, by status.")
+    for status in ("pending", "sending", "delivered", "failed"):
+        outbox.set(counts.get(status, 0), status=status)
+    return outbox
 
 
 def _run_families(totals: Any) -> list[Metric]:
