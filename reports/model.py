@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from config.i18n import Lang
+from config.settings import ReportFormat
 
 __all__ = [
     "FORMATS",
@@ -26,6 +27,7 @@ __all__ = [
     "KeyFigure",
     "Language",
     "Link",
+    "Links",
     "Paragraph",
     "Report",
     "Section",
@@ -34,10 +36,10 @@ __all__ = [
     "Block",
 ]
 
-Format = Literal["md", "html", "xlsx", "csv", "json"]
+Format = ReportFormat  # one list of formats: settings (what `run` writes) and renderers
 FORMATS: tuple[Format, ...] = ("md", "html", "xlsx", "csv", "json")
 Language = Lang
-ColumnKind = Literal["text", "int", "float", "percent", "date", "datetime", "link"]
+ColumnKind = Literal["text", "int", "float", "percent", "date", "datetime", "link", "links"]
 ChartKind = Literal["bar", "barh", "stacked", "line"]
 
 
@@ -52,7 +54,8 @@ class Link:
         return self.text
 
 
-Cell = str | int | float | date | datetime | Link | None
+Links = tuple[Link, ...]  # several links in one cell (a finding's evidence)
+Cell = str | int | float | date | datetime | Link | Links | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ class Report:
     sections: tuple[Section, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)  # template words: "contents", "not_available", ...
     as_of: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # JSON only: full detail for machines
 
     @property
     def tables(self) -> list[Table]:

@@ -65,6 +65,8 @@ def format_cell(value: Cell, kind: str, lang: str) -> str:
         return ""
     if isinstance(value, Link):
         return value.text
+    if isinstance(value, tuple):
+        return ", ".join(link.text for link in value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, datetime):
@@ -88,11 +90,19 @@ def _md(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value))).strip()
 
 
-def _md_cell(value: Cell, column: Column, lang: str) -> str:
-    text = _md(format_cell(value, column.kind, lang))
-    if isinstance(value, Link) and (url := safe_url(value.url)):
+def _md_link(link: Link) -> str:
+    text = _md(link.text)
+    if url := safe_url(link.url):
         return f"[{text}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
     return text
+
+
+def _md_cell(value: Cell, column: Column, lang: str) -> str:
+    if isinstance(value, Link):
+        return _md_link(value)
+    if isinstance(value, tuple):
+        return ", ".join(_md_link(link) for link in value)
+    return _md(format_cell(value, column.kind, lang))
 
 
 def _md_table(table: Table, lang: str) -> list[str]:
@@ -207,9 +217,19 @@ def _sheet_name(key: str, taken: set[str]) -> str:
 def _xlsx_value(value: Cell) -> Any:
     if isinstance(value, Link):
         return safe_cell(value.text)
+    if isinstance(value, tuple):
+        return safe_cell(", ".join(link.text for link in value))
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones; the store's times are UTC
     return safe_cell(value)
+
+
+def _first_url(value: Cell) -> str | None:
+    if isinstance(value, Link):
+        return safe_url(value.url)
+    if isinstance(value, tuple):
+        return next((url for link in value if (url := safe_url(link.url))), None)
+    return None
 
 
 def render_xlsx(report: Report) -> bytes:
@@ -227,7 +247,7 @@ def render_xlsx(report: Report) -> bytes:
             for cell, value, column in zip(sheet[sheet.max_row], row, table.columns, strict=True):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula, whatever the text
-                if isinstance(value, Link) and (url := safe_url(value.url)):
+                if (url := _first_url(value)) is not None:
                     cell.hyperlink = url
                 if column.kind == "percent":
                     cell.number_format = "0.0"
@@ -258,23 +278,30 @@ def render_csv(report: Report) -> dict[str, str]:
         header: list[str] = []
         for column in table.columns:
             header.append(column.label)
-            if column.kind == "link":
+            if column.kind in ("link", "links"):
                 header.append(f"{column.label} (URL)")
         writer.writerow([safe_cell(h) for h in header])
         for row in table.rows:
             cells: list[Any] = []
             for value, column in zip(row, table.columns, strict=True):
                 cells.append(safe_cell(_csv_value(value)))
-                if column.kind == "link":
-                    cells.append(safe_cell(safe_url(value.url) if isinstance(value, Link) else None) or "")
+                if column.kind in ("link", "links"):
+                    cells.append(safe_cell(_urls(value)))
             writer.writerow(cells)
         files[table.key] = out.getvalue()
     return files
 
 
+def _urls(value: Cell) -> str:
+    links = (value,) if isinstance(value, Link) else value if isinstance(value, tuple) else ()
+    return " ".join(url for link in links if (url := safe_url(link.url)))
+
+
 def _csv_value(value: Cell) -> Any:
     if isinstance(value, Link):
         return value.text
+    if isinstance(value, tuple):
+        return ", ".join(link.text for link in value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return "" if value is None else value
@@ -283,6 +310,8 @@ def _csv_value(value: Cell) -> Any:
 def _json_value(value: Cell) -> Any:
     if isinstance(value, Link):
         return {"text": value.text, "url": safe_url(value.url)}
+    if isinstance(value, tuple):
+        return [{"text": link.text, "url": safe_url(link.url)} for link in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -328,5 +357,6 @@ def render_json(report: Report) -> str:
             }
             for section in report.sections
         ],
+        **report.data,
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)

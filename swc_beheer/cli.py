@@ -37,9 +37,9 @@ def _root(
 
 
 def _register_all() -> None:
-    from swc_beheer.commands import catalogue, db, journey, reconcile, run, sandbox
+    from swc_beheer.commands import catalogue, db, journey, reconcile, report, run, sandbox
 
-    for module in (catalogue, db, journey, reconcile, run, sandbox):
+    for module in (catalogue, db, journey, reconcile, report, run, sandbox):
         module.register(app)
 
 

@@ -17,15 +17,18 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
+from config.i18n import Lang
 from config.settings import Settings
 from connectors.catalogue import CatalogueClient
 from store.base import Store, open_store
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
+    from reports.common import ReportOptions
 
 __all__ = [
     "build_github_client",
@@ -34,6 +37,7 @@ __all__ = [
     "Services",
     "open_services",
     "open_store_from",
+    "report_options",
     "settings_digest",
     "start_sandbox",
 ]
@@ -181,4 +185,22 @@ def build_github_client(settings: Settings) -> GitHubClient:
         installation_id=github.app_installation_id,
         timeout=github.timeout,
         max_wait_seconds=github.max_wait_seconds,
+    )
+
+
+def report_options(
+    settings: Settings, *, lang: str | None = None, now: datetime | None = None
+) -> ReportOptions:
+    """The reports' options from settings: language, links into the catalogue's web interface, masking."""
+    from reports.common import ObjectLinks, ReportOptions
+
+    cfg = settings.reports
+    language: Lang = "en" if (lang or settings.language) == "en" else "nl"
+    return ReportOptions(
+        lang=language,
+        links=ObjectLinks(cfg.object_url, dict(settings.catalogue.schemas)),
+        show_personal_data=cfg.show_personal_data,
+        top=cfg.top,
+        recent_days=cfg.recent_days,
+        now=now or datetime.now(UTC),
     )
