@@ -148,9 +148,11 @@ def _package_and_supplier_use(
     customers: dict[str, set[str]] = defaultdict(set)
     package_usages: Counter[str] = Counter()
     for org_id, package_id, _ in usages:
-        if not isinstance(package_id, str) or not isinstance(org_id, str):
+        if not isinstance(package_id, str):
             continue
         package_usages[package_id] += 1
+        if not isinstance(org_id, str):
+            continue
         if org_type.get(org_id) == "gemeente":
             municipalities[package_id].add(org_id)
         supplier = numbers.package_supplier.get(package_id)
