@@ -103,7 +103,8 @@ def _expected() -> dict[str, Any]:
     }  # fmt: skip
     return {
         "totals": {"organisation": len(orgs), "contact": len(_objects("contactpersoon")),
-                   "package": len(_objects("module")), "usage": len(gebruik), "koppeling": len(_objects("koppeling"))},
+                   "package": len(_objects("module")), "usage": len(gebruik),
+                   "koppeling": len(_objects("koppeling"))},
         "types": Counter((org_type[o["id"]], _low(o.get("status"))) for o in orgs),
         "usage_status": Counter(_low(g.get("status")) for g in gebruik),
         "extern": sum(1 for k in _objects("koppeling") if _one(k.get("buitengemeentelijkVoorziening"))),
