@@ -102,8 +102,11 @@ def bench_scale(scale: int, workdir: Path) -> list[dict[str, Any]]:
         out = workdir / f"out{scale}"
         child = subprocess.run(
             [sys.executable, __file__, "--measure", url, name, now, str(out)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         rows.append({"scale": scale, "objects": objects, **json.loads(child.stdout)})
     return rows
 
@@ -112,13 +115,24 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     head = ("scale", "objects", "report", "build s", "render s", "total s", "peak MB", "files", "MB written")
     print(" | ".join(f"{h:>10}" for h in head))
     for r in rows:
-        cells = (r["scale"], r["objects"], r["report"], f"{r['build_s']:.2f}", f"{r['render_s']:.2f}",
-                 f"{r['total_s']:.2f}", f"{r['peak_mb']:.0f}", r["files"], f"{r['bytes'] / 1e6:.1f}")  # fmt: skip
+        cells = (
+            r["scale"],
+            r["objects"],
+            r["report"],
+            f"{r['build_s']:.2f}",
+            f"{r['render_s']:.2f}",
+            f"{r['total_s']:.2f}",
+            f"{r['peak_mb']:.0f}",
+            r["files"],
+            f"{r['bytes'] / 1e6:.1f}",
+        )
         print(" | ".join(f"{c:>10}" for c in cells))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="sandbox scales to run")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--measure", nargs=4, metavar=("URL", "REPORT", "NOW", "OUT"), help=argparse.SUPPRESS)
