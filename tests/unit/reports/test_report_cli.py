@@ -95,6 +95,10 @@ def test_files_are_written_with_stable_names_and_safe_cells(env: Path) -> None:
     code, out = invoke("report", "findings", "--format", "html", "--out", str(env / "out"))
     assert code == 0 and (env / "out" / "findings.html").is_file()
     assert list((env / "out" / "archive").glob("usage-*.xlsx"))
+    for fmt in ("html", "md"):
+        code, out = invoke("report", "usage", "--format", fmt)
+        assert code == 0 and "<b>BV</b>" not in out  # catalogue markup stays text
+    assert "&lt;b&gt;BV&lt;/b&gt;" in invoke("report", "usage", "--format", "html")[1]
 
 
 @pytest.mark.parametrize(
