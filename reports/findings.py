@@ -113,6 +113,7 @@ def render_message(item: StoredFinding, lang: str) -> str:
     return t(lang, f"rule.{item.rule}", **_no_uuids(params, lang))
 
 
+_MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -214,6 +215,8 @@ def _evidence(item: StoredFinding, links: ObjectLinks, lang: str) -> tuple[Link,
         kind = str(e.get("kind") or "")
         name = e.get("name") or label(lang, "findings.unnamed", kind=label(lang, f"kind.{kind}"))
         out.append(links.link(kind, e.get("id"), str(name)))
+    if not out and _MUNICIPALITY_CODE.match(item.subject):
+        out.append(Link(item.subject))  # a municipality the catalogue lacks: its register code is the evidence
     if item.evidence_total > len(item.evidence):
         out.append(
             Link(label(lang, "findings.more_evidence", count=item.evidence_total - len(item.evidence)))

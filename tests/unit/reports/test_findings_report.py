@@ -99,6 +99,7 @@ def test_evidence_is_named_and_linked_never_a_bare_uuid(run: Any) -> None:
     visible = re.sub(r'href="[^"]*"', "", html)
     assert not UUID.search(visible)
     assert "(naam onbekend)" in html  # the user's organisation that does not exist has no name
+    assert "<td>GM0014</td>" in html  # a municipality missing from the catalogue: its code is the evidence
 
 
 def test_csv_neutralises_formulas(run: Any) -> None:
