@@ -216,7 +216,7 @@ def _evidence(item: StoredFinding, links: ObjectLinks, lang: str) -> tuple[Link,
         name = e.get("name") or label(lang, "findings.unnamed", kind=label(lang, f"kind.{kind}"))
         out.append(links.link(kind, e.get("id"), str(name)))
     if not out and _MUNICIPALITY_CODE.match(item.subject):
-        out.append(Link(item.subject))  # a municipality the catalogue lacks: its register code is the evidence
+        out.append(Link(item.subject))  # a municipality missing from the catalogue: its register code
     if item.evidence_total > len(item.evidence):
         out.append(
             Link(label(lang, "findings.more_evidence", count=item.evidence_total - len(item.evidence)))

@@ -7,7 +7,6 @@ moment. Months before the store's first sync are marked: deletions from that tim
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,7 +14,7 @@ from connectors.catalogue_models import EntityType
 from reports.common import t
 from reports.model import Cell, Chart, Column, Figure, Section, Series, Table
 from store.base import Store
-from store.report_reads import creation_times, deletion_events, first_sync_at
+from store.report_reads import creation_months, deletion_events, first_sync_at
 
 __all__ = ["ENTITIES", "Growth", "compute_growth", "growth_section", "month_ends"]
 
@@ -30,7 +29,7 @@ class Growth:
     history_from: datetime | None  # the store's first sync
 
 
-def month_ends(first: date, until: datetime) -> list[tuple[date, datetime]]:
+def month_ends(first: date, until: datetime, limit: int | None = MAX_MONTHS) -> list[tuple[date, datetime]]:
     """(first day of the month, the moment it ends or `until`, whichever is earlier) from `first` on."""
     out: list[tuple[date, datetime]] = []
     month = first.replace(day=1)
@@ -39,36 +38,39 @@ def month_ends(first: date, until: datetime) -> list[tuple[date, datetime]]:
         end = min(datetime(nxt.year, nxt.month, 1, tzinfo=UTC), until)
         out.append((month, end))
         if end >= until:
-            return out[-MAX_MONTHS:]
+            return out[-limit:] if limit else out
         month = nxt
 
 
-def _existing(created: list[datetime], events: list[tuple[str, datetime, str]], moment: datetime) -> int:
-    """Created by `moment`, minus those whose last deletion/restoration before `moment` was a deletion."""
-    count = bisect.bisect_right(created, moment)
+def _deleted_at(events: list[tuple[str, datetime, str]], moment: datetime) -> int:
+    """Objects whose last deletion or restoration up to `moment` was a deletion."""
     state: dict[str, str] = {}
     for object_id, when, change in events:
         if when > moment:
             break
         state[object_id] = change
-    return count - sum(1 for change in state.values() if change == "deleted")
+    return sum(1 for change in state.values() if change == "deleted")
 
 
 def compute_growth(store: Store, *, until: datetime) -> Growth:
-    """Counts per month end up to `until` (at most the last 24 months)."""
-    created: dict[str, list[datetime]] = {}
+    """Counts per month end up to `until` (at most the last 24 months); the database counts per month."""
+    created: dict[str, dict[str, int]] = {}
     events: dict[str, list[tuple[str, datetime, str]]] = {}
     with store.transaction() as session:
         for entity in ENTITIES:
-            created[entity] = sorted(creation_times(session, entity))
+            created[entity] = creation_months(session, entity, until)
             events[entity] = deletion_events(session, entity)
         start = first_sync_at(session)
-    earliest = min((times[0] for times in created.values() if times), default=until)
-    months = month_ends(earliest.date(), until)
+    first = min((m for months in created.values() for m in months), default=until.strftime("%Y-%m"))
+    all_months = month_ends(date.fromisoformat(f"{first}-01"), until, limit=None)
     counts: dict[str, tuple[int, ...]] = {}
     for entity in ENTITIES:
-        counts[entity] = tuple(_existing(created[entity], events[entity], end) for _, end in months)
-    return Growth(tuple(m for m, _ in months), counts, start)
+        running, values = 0, []
+        for month, end in all_months:
+            running += created[entity].get(month.strftime("%Y-%m"), 0)
+            values.append(running - _deleted_at(events[entity], end))
+        counts[entity] = tuple(values[-MAX_MONTHS:])
+    return Growth(tuple(m for m, _ in all_months[-MAX_MONTHS:]), counts, start)
 
 
 def growth_section(growth: Growth, lang: str) -> Section:

@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from reports.charts import chart_svg
@@ -232,37 +233,44 @@ def _first_url(value: Cell) -> str | None:
     return None
 
 
+_NUMBER_FORMATS = {"percent": "0.0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+
+
+def _xlsx_cell(sheet: Any, value: Cell, column: Column) -> Any:
+    plain = _xlsx_value(value)
+    url = _first_url(value)
+    if url is None and column.kind not in _NUMBER_FORMATS:
+        # safe_cell has quoted every text a spreadsheet would read as a formula: it stays a string
+        return plain
+    cell = WriteOnlyCell(sheet, value=plain)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # never a formula, whatever the text
+    if url is not None:
+        cell.hyperlink = url
+    if column.kind in _NUMBER_FORMATS:
+        cell.number_format = _NUMBER_FORMATS[column.kind]
+    return cell
+
+
 def render_xlsx(report: Report) -> bytes:
-    """One sheet per table: typed cells, a frozen header row, a filter on every column."""
-    book = Workbook()
-    first = book.active
-    if first is not None:
-        book.remove(first)
+    """One sheet per table: typed cells, a frozen header row, a filter on every column.
+
+    Write-only mode: rows stream to the file, so time and memory stay linear in the number of cells.
+    """
+    book = Workbook(write_only=True)
     taken: set[str] = set()
     for table in report.tables:
         sheet = book.create_sheet(_sheet_name(table.key, taken))
-        sheet.append([c.label for c in table.columns])
-        for row in table.rows:
-            sheet.append([_xlsx_value(v) for v in row])
-            for cell, value, column in zip(sheet[sheet.max_row], row, table.columns, strict=True):
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text
-                if (url := _first_url(value)) is not None:
-                    cell.hyperlink = url
-                if column.kind == "percent":
-                    cell.number_format = "0.0"
-                elif column.kind == "date":
-                    cell.number_format = "yyyy-mm-dd"
-                elif column.kind == "datetime":
-                    cell.number_format = "yyyy-mm-dd hh:mm"
         sheet.freeze_panes = "A2"
         last = get_column_letter(max(1, len(table.columns)))
-        sheet.auto_filter.ref = f"A1:{last}{max(1, sheet.max_row)}"
+        sheet.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
         for i, column in enumerate(table.columns, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = (
-                40 if column.kind in ("text", "link") else 14
-            )
-    if not book.sheetnames:
+            wide = column.kind in ("text", "link", "links")
+            sheet.column_dimensions[get_column_letter(i)].width = 40 if wide else 14
+        sheet.append([safe_cell(c.label) for c in table.columns])
+        for row in table.rows:
+            sheet.append([_xlsx_cell(sheet, v, c) for v, c in zip(row, table.columns, strict=True)])
+    if not taken:
         book.create_sheet("empty")
     out = io.BytesIO()
     book.save(out)

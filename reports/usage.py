@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from connectors.catalogue_models import Organisation
 from reconcile.matching import match_catalogue
 from reconcile.register import Register
@@ -25,9 +27,12 @@ from reports.common import ReportOptions, labels, not_available, of_total, perce
 from reports.growth import Growth, growth_section
 from reports.model import Chart, Column, Figure, KeyFigure, Link, Paragraph, Report, Section, Series, Table
 from store.base import Store
-from store.report_reads import read_rows
+from store.report_reads import UsageAggregates, read_rows, usage_aggregates
 
 __all__ = ["MunicipalityUse", "UsageNumbers", "build_usage_report", "compute_usage", "usage_report"]
+
+
+ORG_COLUMNS = ("id", "name", "type", "status", "cbs_code", "kvk")
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ class UsageNumbers:
 
 
 def compute_usage(store: Store, register: Register, *, as_of: datetime | None, today: date) -> UsageNumbers:
-    """The usage numbers of the store now (as_of None) or as the store knew them at `as_of`."""
+    """The usage numbers of the store now (as_of None: counted by the database) or as the store knew them
+    at `as_of` (every object in its version of then, counted here)."""
     with store.transaction() as session:
         orgs = list(
             read_rows(
@@ -85,39 +91,65 @@ def compute_usage(store: Store, register: Register, *, as_of: datetime | None, t
             )
         )
         packages = list(read_rows(session, "package", ("id", "name", "supplier_id"), as_of=as_of))
-        usages = list(read_rows(session, "usage", ("organisation_id", "package_id", "status"), as_of=as_of))
-        koppelingen = Counter(
-            "extern" if external else "intern"
-            for (external,) in read_rows(session, "koppeling", ("external_id",), as_of=as_of)
+        counts = (
+            usage_aggregates(session) if as_of is None else _aggregate_as_of(session, as_of, orgs, packages)
         )
-        contacts = sum(1 for _ in read_rows(session, "contact", ("id",), as_of=as_of))
     when = as_of.date() if as_of else today
-    org_type = {row[0]: row[2] or "" for row in orgs}
-    per_org = Counter(u[0] for u in usages if u[0])
-    numbers = UsageNumbers(
+    per_org = Counter(counts.per_organisation)
+    koppelingen = Counter(counts.koppelingen)
+    return UsageNumbers(
         as_of=when,
         municipalities=_municipalities(orgs, register, when, per_org),
         org_names={row[0]: row[1] or row[0] for row in orgs},
         org_type_status=Counter((row[2] or "", row[3] or "") for row in orgs),
-        supplier_customers={},
+        supplier_customers=counts.supplier_customers,
         supplier_packages=dict(Counter(p[2] for p in packages if p[2])),
-        package_municipalities={},
-        package_usages={},
+        package_municipalities=counts.package_municipalities,
+        package_usages=counts.package_usages,
         package_names={p[0]: p[1] or p[0] for p in packages},
         package_supplier={p[0]: p[2] for p in packages},
-        usage_status=Counter(u[2] or "" for u in usages),
+        usage_status=Counter(counts.status),
         koppelingen=koppelingen,
         totals={
             "organisation": len(orgs),
-            "contact": contacts,
+            "contact": counts.contacts,
             "package": len(packages),
-            "usage": len(usages),
+            "usage": counts.usages,
             "koppeling": sum(koppelingen.values()),
         },
         usages_per_organisation=per_org,
     )
-    _package_and_supplier_use(numbers, usages, org_type)
-    return numbers
+
+
+def _aggregate_as_of(
+    session: Session, as_of: datetime, orgs: list[tuple[Any, ...]], packages: list[tuple[Any, ...]]
+) -> UsageAggregates:
+    """The same counts as the database gives for now, from the objects as they were at `as_of`."""
+    usages = list(read_rows(session, "usage", ("organisation_id", "package_id", "status"), as_of=as_of))
+    org_type = {row[0]: row[2] or "" for row in orgs}
+    supplier_of = {p[0]: p[2] for p in packages}
+    municipalities: dict[str, set[str]] = defaultdict(set)
+    customers: dict[str, set[str]] = defaultdict(set)
+    for org_id, package_id, _ in usages:
+        if package_id and org_id:
+            if org_type.get(org_id) == "gemeente":
+                municipalities[package_id].add(org_id)
+            if supplier_of.get(package_id):
+                customers[supplier_of[package_id]].add(org_id)
+    koppelingen = Counter(
+        "extern" if external else "intern"
+        for (external,) in read_rows(session, "koppeling", ("external_id",), as_of=as_of)
+    )
+    return UsageAggregates(
+        per_organisation=dict(Counter(u[0] for u in usages if u[0])),
+        status=dict(Counter(u[2] or "" for u in usages)),
+        package_usages=dict(Counter(u[1] for u in usages if u[1])),
+        package_municipalities={p: len(o) for p, o in municipalities.items()},
+        supplier_customers={s: len(o) for s, o in customers.items()},
+        koppelingen=dict(koppelingen),
+        contacts=sum(1 for _ in read_rows(session, "contact", ("id",), as_of=as_of)),
+        usages=len(usages),
+    )
 
 
 def _municipalities(
@@ -139,28 +171,6 @@ def _municipalities(
         )
         for m in register.active(when)
     ]
-
-
-def _package_and_supplier_use(
-    numbers: UsageNumbers, usages: list[tuple[Any, ...]], org_type: dict[str, str]
-) -> None:
-    municipalities: dict[str, set[str]] = defaultdict(set)
-    customers: dict[str, set[str]] = defaultdict(set)
-    package_usages: Counter[str] = Counter()
-    for org_id, package_id, _ in usages:
-        if not isinstance(package_id, str):
-            continue
-        package_usages[package_id] += 1
-        if not isinstance(org_id, str):
-            continue
-        if org_type.get(org_id) == "gemeente":
-            municipalities[package_id].add(org_id)
-        supplier = numbers.package_supplier.get(package_id)
-        if supplier:
-            customers[supplier].add(org_id)
-    numbers.package_usages = dict(package_usages)
-    numbers.package_municipalities = {p: len(orgs) for p, orgs in municipalities.items()}
-    numbers.supplier_customers = {s: len(orgs) for s, orgs in customers.items()}
 
 
 # ---------------------------------------------------------------- layout

@@ -22,11 +22,13 @@ from store.findings_tables import reconcile_run
 
 __all__ = [
     "ReconcileRunRow",
-    "creation_times",
+    "UsageAggregates",
+    "creation_months",
     "deletion_events",
     "first_sync_at",
     "read_rows",
     "reconcile_runs",
+    "usage_aggregates",
 ]
 
 _BATCH = 5000
@@ -92,15 +94,6 @@ def _rows_as_of(
         )
 
 
-def creation_times(session: Session, entity: EntityType) -> Iterator[datetime]:
-    """When each object (live or deleted) came to be: @self.created, else the sync that first saw it."""
-    table = entity_table(entity)
-    stmt = sa.select(sa.func.coalesce(table.c.remote_created, table.c.first_seen))
-    for row in session.execute(stmt.execution_options(yield_per=20000)):
-        if row[0] is not None:
-            yield _aware(row[0])
-
-
 def _aware(value: Any) -> datetime:
     """coalesce() loses the column type on SQLite: parse text and add the UTC zone the store keeps."""
     from datetime import UTC
@@ -147,3 +140,76 @@ def reconcile_runs(session: Session, limit: int = 2) -> list[ReconcileRunRow]:
         .limit(limit)
     )
     return [ReconcileRunRow(*row) for row in session.execute(stmt)]
+
+
+@dataclass
+class UsageAggregates:
+    """The usage report's counts over the live catalogue, computed by the database."""
+
+    per_organisation: dict[str, int]  # afnemer -> live gebruik
+    status: dict[str, int]  # normalised status ("" for none) -> live gebruik
+    package_usages: dict[str, int]  # package -> live gebruik
+    package_municipalities: dict[str, int]  # package -> distinct live gemeente afnemers
+    supplier_customers: dict[str, int]  # supplier (of a live package) -> distinct afnemers
+    koppelingen: dict[str, int]  # "intern" | "extern" -> live koppelingen
+    contacts: int
+    usages: int
+
+
+def _counts(session: Session, stmt: Any) -> dict[Any, int]:
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def usage_aggregates(session: Session) -> UsageAggregates:
+    """Counts for the usage report, grouped in SQL (flat memory at any scale)."""
+    u, o, p = entity_table("usage"), entity_table("organisation"), entity_table("package")
+    k, c = entity_table("koppeling"), entity_table("contact")
+    live_u = u.c.deleted_at.is_(None)
+    count = sa.func.count()
+    distinct_orgs = sa.func.count(sa.distinct(u.c.organisation_id))
+    gemeente = sa.and_(o.c.id == u.c.organisation_id, o.c.deleted_at.is_(None), o.c.type == "gemeente")
+    supplier = sa.and_(p.c.id == u.c.package_id, p.c.deleted_at.is_(None))
+    extern = sa.case((k.c.external_id.is_(None), "intern"), else_="extern")
+    status = _counts(session, sa.select(u.c.status, count).where(live_u).group_by(u.c.status))
+    not_null = (live_u, u.c.organisation_id.is_not(None))
+    per_org = sa.select(u.c.organisation_id, count).where(*not_null).group_by(u.c.organisation_id)
+    per_package = sa.select(u.c.package_id, count).where(live_u, u.c.package_id.is_not(None))
+    municipalities = (
+        sa.select(u.c.package_id, distinct_orgs)
+        .join(o, gemeente)
+        .where(live_u, u.c.package_id.is_not(None))
+        .group_by(u.c.package_id)
+    )
+    customers = (
+        sa.select(p.c.supplier_id, distinct_orgs)
+        .join(p, supplier)
+        .where(*not_null, p.c.supplier_id.is_not(None))
+        .group_by(p.c.supplier_id)
+    )
+    kinds = sa.select(extern, count).where(k.c.deleted_at.is_(None)).group_by(extern)
+    contacts = sa.select(count).select_from(c).where(c.c.deleted_at.is_(None))
+    return UsageAggregates(
+        per_organisation=_counts(session, per_org),
+        status={key or "": value for key, value in status.items()},
+        package_usages=_counts(session, per_package.group_by(u.c.package_id)),
+        package_municipalities=_counts(session, municipalities),
+        supplier_customers=_counts(session, customers),
+        koppelingen=_counts(session, kinds),
+        contacts=int(session.execute(contacts).scalar_one()),
+        usages=sum(status.values()),
+    )
+
+
+def creation_months(session: Session, entity: EntityType, until: datetime) -> dict[str, int]:
+    """ "YYYY-MM" -> objects (live or deleted) created in that month (UTC) up to `until`.
+
+    Created: @self.created, else the sync that first saw the object.
+    """
+    table = entity_table(entity)
+    created = sa.func.coalesce(table.c.remote_created, table.c.first_seen)
+    if session.get_bind().dialect.name == "postgresql":
+        month = sa.func.to_char(sa.func.timezone("UTC", created), "YYYY-MM")
+    else:  # SQLite keeps UTC as text, 'YYYY-MM-DD HH:MM:SS...'
+        month = sa.func.substr(created, 1, 7)
+    stmt = sa.select(month, sa.func.count()).where(created <= until).group_by(month)
+    return _counts(session, stmt)
