@@ -162,7 +162,7 @@ def _pg_schema(request: pytest.FixtureRequest) -> tuple[str, Any]:
 
 
 def _options(**kw: Any) -> ReportOptions:
-    return ReportOptions(now=NOW, **kw)
+    return ReportOptions(**{"now": NOW, **kw})
 
 
 # ------------------------------------------------------------ the usage report against the data file
@@ -202,6 +202,18 @@ def test_usage_as_of_before_the_first_sync_is_empty(synced: Store) -> None:
     now = datetime.now(UTC)
     later = compute_usage(synced, Register.load(), as_of=now, today=now.date())
     assert later.totals == _expected()["totals"]
+    # as of now, from the versions, counted in Python = now, counted by the database
+    current = compute_usage(synced, Register.load(), as_of=None, today=now.date())
+    for name in (
+        "usages_per_organisation",
+        "usage_status",
+        "package_usages",
+        "package_municipalities",
+        "supplier_customers",
+        "koppelingen",
+        "municipalities",
+    ):
+        assert getattr(later, name) == getattr(current, name), name
 
 
 # ------------------------------------------------------------ users: masking
@@ -286,3 +298,54 @@ def test_every_report_writes_every_format(synced: Store, tmp_path: Path) -> None
     planted = {g["subject"] for g in DATASET.ground_truth if g["rule"] == "concept_package"}
     rows = concepts["sections"][0]["tables"][0]["rows"]
     assert len(rows) == len(planted) and all(r["score"] is not None for r in rows)
+
+
+# ------------------------------------------------------------ as of a moment, from the store's history
+
+
+def _sync_state(store: Store, state: Any) -> None:
+    import asyncio
+
+    from connectors.catalogue import CatalogueClient
+    from sandbox.catalogue import create_app
+    from sandbox.server import serve_in_thread
+    from sync.catalogue_sync import run_catalogue_sync
+
+    with serve_in_thread(create_app(state, users={"u": "p"})) as server:
+
+        async def go() -> Any:
+            async with CatalogueClient.connect(server.url, user="u", password="p", page_size=1000) as client:
+                return await run_catalogue_sync(store, client)
+
+        assert asyncio.run(go()).status == "success"
+
+
+def test_usage_as_of_between_two_syncs_shows_the_first(store_url: str) -> None:
+    from sandbox.catalogue import CatalogueState
+
+    state = CatalogueState(DATASET)
+    store = open_store(store_url)
+    try:
+        _sync_state(store, state)
+        between = datetime.now(UTC)
+        gebruik = [g["id"] for g in _objects("gebruik")]
+        for object_id in gebruik[:20]:
+            state.delete("gebruik", object_id)
+        for object_id in gebruik[20:30]:
+            state.update("gebruik", object_id, status="Uitgefaseerd")
+        _sync_state(store, state)
+        register = Register.load()
+        before = compute_usage(store, register, as_of=between, today=NOW.date())
+        after = compute_usage(store, register, as_of=None, today=NOW.date())
+        expected = _expected()
+        assert before.totals == expected["totals"] and before.usage_status == expected["usage_status"]
+        assert after.totals["usage"] == expected["totals"]["usage"] - 20
+        left = _objects("gebruik")[20:]
+        assert after.usage_status == Counter(
+            "uitgefaseerd" if i < 10 else _low(g.get("status")) for i, g in enumerate(left)
+        )
+        report = build_usage_report(store, register, _options(now=datetime.now(UTC)))
+        growth = next(t for t in report.tables if t.key == "growth")
+        assert growth.rows[-1][4] == expected["totals"]["usage"] - 20  # deleted in this month's history
+    finally:
+        store.close()
