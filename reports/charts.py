@@ -34,6 +34,7 @@ _RC: Any = {  # Any: matplotlib types rc keys as one long Literal
 _PALETTE = ("#1f5f9f", "#d9822b", "#3c8d5a", "#b03a48", "#6f5aa8", "#7a7a7a")
 _LOCK = threading.Lock()  # rc_context changes global state; the daemon may render in a worker thread
 _ID = re.compile(r'\bid="([^"]+)"')
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def _label(text: str, width: int = 28) -> str:
@@ -99,6 +100,7 @@ def chart_svg(chart: Chart, element_id: str) -> str:
     """The chart as an inline <svg> with role="img", a <title> and a <desc> (its text alternative)."""
     text = _render(chart, "svg").decode("utf-8")
     text = text[text.index("<svg") :]
+    text = _COMMENT.sub("", text)  # matplotlib repeats every label in a comment: drop catalogue text there
     prefix = f"{element_id}-"
     text = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', text)
     text = text.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
