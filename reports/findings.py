@@ -20,7 +20,6 @@ from config.errors import SwcError
 from config.i18n import LANGUAGES, MessageCatalogue
 from journey.models import Journey
 from reconcile import ReconcileReport, StoredFinding, list_findings
-from reconcile.engine import STEP_ORDER
 from reports.common import ObjectLinks, ReportOptions, labels
 from reports.common import t as label
 from reports.files import write_report_files
@@ -133,6 +132,12 @@ class StepTitles:
 
     titles: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
+    def order(self, step: str) -> tuple[int, tuple[int, ...]]:
+        """Journey steps by number (1.1 ... 3.3), then steps the journey lacks, `integrity` last."""
+        if step == "integrity":
+            return (2, ())
+        return (0 if step in self.titles else 1, _number_key(step))
+
     def heading(self, step: str, lang: str) -> str:
         if step == "integrity":
             return label(lang, "findings.not_a_step")
@@ -205,8 +210,8 @@ def load_findings_state(store: Store) -> FindingsState:
 # ---------------------------------------------------------------- layout
 
 
-def _step_key(step: str) -> tuple[int, str]:
-    return (STEP_ORDER.index(step), step) if step in STEP_ORDER else (len(STEP_ORDER), step)
+def _number_key(step: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 999 for part in step.split("."))
 
 
 def _evidence(item: StoredFinding, links: ObjectLinks, lang: str) -> tuple[Link, ...]:
@@ -259,7 +264,7 @@ def build_findings_report(state: FindingsState, options: ReportOptions, titles: 
     """The findings report: summary (steps x severity, chart), one section per step, resolved ones."""
     lang = options.lang
     groups: dict[str, list[StoredFinding]] = {}
-    for item in sorted(state.findings, key=lambda f: (_step_key(f.step), _order(f))):
+    for item in sorted(state.findings, key=lambda f: (titles.order(f.step), _order(f))):
         groups.setdefault(item.step, []).append(item)
     sections = [_overview(groups, titles, lang)]
     for step, items in groups.items():
@@ -374,7 +379,7 @@ def _resolved(state: FindingsState, titles: StepTitles, lang: str) -> Section:
     )
     rows = [
         (titles.heading(f.step, lang), render_message(f, lang), f.rule, f.fingerprint[:12])
-        for f in sorted(state.resolved, key=lambda f: (_step_key(f.step), _order(f)))
+        for f in sorted(state.resolved, key=lambda f: (titles.order(f.step), _order(f)))
     ]
     table = Table(
         "resolved", label(lang, "findings.resolved_table"), columns, rows, empty=label(lang, "none")

@@ -88,6 +88,12 @@ def test_step_titles_come_from_the_journey_document(run: Any) -> None:
     assert "Stap 1.1: Aanbod organisatie beoordelen" in md
     assert "Stap 2.1: Gemeenten of leveranciers samenvoegen" in md
     assert "Stap 3.3: Overzicht gebruikers (in het klantreisdocument genummerd als 2.3)" in md
+    sections = [line for line in md.splitlines() if line.startswith("## ")]
+    order = [
+        next(i for i, line in enumerate(sections) if key in line)
+        for key in ("1.1", "2.1", "3.3", "integriteit")
+    ]
+    assert order == sorted(order)  # journey order, the integrity checks last
     en = _text(run, "md", "en")
     assert "Step 1.1: Aanbod organisatie beoordelen" in en and "Severity" in en and "Ernst" not in en
 
