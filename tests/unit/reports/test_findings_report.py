@@ -93,7 +93,7 @@ def test_step_titles_come_from_the_journey_document(run: Any) -> None:
         next(i for i, line in enumerate(sections) if key in line)
         for key in ("1.1", "2.1", "3.3", "integriteit")
     ]
-    assert order == sorted(order)  # journey order, the integrity checks last
+    assert order == sorted(order)  # journey order
     en = _text(run, "md", "en")
     assert "Step 1.1: Aanbod organisatie beoordelen" in en and "Severity" in en and "Ernst" not in en
 
