@@ -91,7 +91,7 @@ def test_step_titles_come_from_the_journey_document(run: Any) -> None:
     sections = [line for line in md.splitlines() if line.startswith("## ")]
     order = [
         next(i for i, line in enumerate(sections) if key in line)
-        for key in ("1.1", "2.1", "3.3", "integriteit")
+        for key in ("Stap 1.1", "Stap 2.1", "Stap 3.3")
     ]
     assert order == sorted(order)  # journey order
     en = _text(run, "md", "en")
