@@ -358,12 +358,14 @@ def _overview(groups: Mapping[str, list[StoredFinding]], titles: StepTitles, lan
         "summary", label(lang, "findings.by_step"), columns, rows, empty=label(lang, "findings.none")
     )
     total = sum(len(items) for items in groups.values())
-    parts = ", ".join(f"{step}: {len(items)}" for step, items in groups.items())
+    short = label(lang, "findings.integrity_short")
+    names = {step: short if step == "integrity" else step for step in groups}
+    parts = ", ".join(f"{names[step]}: {len(items)}" for step, items in groups.items())
     chart = Chart(
         "findings_by_step",
         label(lang, "findings.chart"),
         "stacked",
-        tuple(groups),
+        tuple(names.values()),
         tuple(Series(severity_word(s, lang), tuple(float(counts[g][s]) for g in groups)) for s in SEVERITIES),
         label(lang, "findings.chart_desc", total=total, parts=parts or "-"),
     )
