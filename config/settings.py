@@ -12,6 +12,7 @@ unset by default, and a command that needs one says so unless it is given ``--sa
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +30,8 @@ __all__ = [
     "JourneySettings",
     "ReconcileSettings",
     "ScheduleSettings",
+    "ReportFormat",
+    "ReportSettings",
     "Settings",
     "StoreSettings",
     "SyncSettings",
@@ -304,6 +307,39 @@ class DigestSettings(_Section):
     timeout: float = Field(30.0, gt=0, description="seconds per SMTP or webhook request")
 
 
+ReportFormat = Literal["md", "html", "xlsx", "csv", "json"]
+
+
+class ReportSettings(_Section):
+    """The reports people read: links into the catalogue, personal data, sizes of lists."""
+
+    object_url: str | None = Field(
+        None,
+        description="URL pattern of an object in the catalogue's web interface, with {kind} (organisation, "
+        "package, ...), {schema} (organisatie, module, ...) and {id}; unset: evidence without links",
+    )
+    show_personal_data: bool = Field(False, description="show users' names and e-mail addresses in reports")
+    top: int = Field(20, ge=1, le=1000, description="length of top-N lists (packages, suppliers)")
+    recent_days: int = Field(30, ge=1, description="users added within this many days count as recent")
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list[ReportFormat](["html"]),
+        description="formats `run` and the daemon write every report in",
+    )
+
+    @field_validator("object_url")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or "{id}" not in value:
+            raise ValueError("expected an http(s):// URL pattern containing {id}")
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+        unknown = names - {"id", "kind", "schema"}
+        if unknown:
+            raise ValueError("only the placeholders {id}, {kind} and {schema} are known")
+        return value
+
+
 class Settings(BaseSettings):
     """All settings of swc-beheer."""
 
@@ -330,6 +366,7 @@ class Settings(BaseSettings):
     journey: JourneySettings = JourneySettings()
     reconcile: ReconcileSettings = ReconcileSettings()
     digest: DigestSettings = DigestSettings()
+    reports: ReportSettings = ReportSettings()
 
 
 def _env_name(loc: tuple[Any, ...]) -> str:

@@ -39,9 +39,9 @@ def _root(
 
 
 def _register_all() -> None:
-    from swc_beheer.commands import catalogue, db, digest, journey, reconcile, run, sandbox
+    from swc_beheer.commands import catalogue, db, digest, journey, reconcile, report, run, sandbox
 
-    for module in (catalogue, db, digest, journey, reconcile, run, sandbox):
+    for module in (catalogue, db, digest, journey, reconcile, report, run, sandbox):
         module.register(app)
 
 

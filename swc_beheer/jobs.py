@@ -150,7 +150,7 @@ async def run_main_job(
             report.reconcile_error = exc.message
     directory = report_dir or default_report_dir(settings)
     try:  # the sync and the findings are saved already: an unwritable folder must not make the run "failed"
-        report.reports = write_reports(report, directory, lang or settings.language)
+        report.reports = write_reports(report, directory, lang or settings.language, settings)
     except SwcError as exc:
         report.reports_error = exc.message
     return report
@@ -168,18 +168,18 @@ def default_report_dir(settings: Settings) -> Path:
     return Path("reports")
 
 
-def write_reports(report: MainJobReport, directory: Path, lang: str) -> list[Path]:
-    """The journey board (HTML) and the findings (HTML) of this run, for people to open."""
+def write_reports(report: MainJobReport, directory: Path, lang: str, settings: Settings) -> list[Path]:
+    """The journey board (HTML) and, after a reconciliation, every report (findings, usage, users, ...)."""
     from journey.render import render_html
     from reports.files import write_output
-    from reports.findings import write_report
+    from swc_beheer.report_jobs import write_all_reports
 
     written: list[Path] = []
     if report.journey is not None:
         board = render_html(report.journey.board, lang)
         written.append(write_output(directory / "journey-board.html", board))
     if report.reconcile is not None:
-        written.append(write_report(report.reconcile, directory, "html", lang))  # type: ignore[arg-type]
+        written += write_all_reports(settings, directory, lang=lang, reconcile=report.reconcile)
     return written
 
 
@@ -247,10 +247,14 @@ def journey_job(settings: Settings, observations: Observations | None = None) ->
 
 
 def reconcile_job(settings: Settings) -> tuple[str, str]:
+    """The daemon's reconciliation, followed by every report (so they never lag behind the findings)."""
+    from swc_beheer.report_jobs import write_all_reports
+
     result = reconcile_once(settings)
+    written = write_all_reports(settings, default_report_dir(settings), reconcile=result)
     return "success", (
         f"{len(result.findings)} findings ({len(result.alerting)} alerting, "
-        f"{result.stats.new} new, {result.stats.resolved} resolved)"
+        f"{result.stats.new} new, {result.stats.resolved} resolved); {len(written)} report files written"
     )
 
 

@@ -19,10 +19,12 @@ import ssl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
+from config.i18n import Lang
 from config.settings import DigestChannelSettings, Settings
 from connectors.accounts import AccountsClient
 from connectors.catalogue import CatalogueClient
@@ -31,6 +33,7 @@ from sync.completeness import AccessCheck, AccessVerdict, check_access
 
 if TYPE_CHECKING:  # PyGithub (and its crypto) loads only when a GitHub client is built
     from connectors.github import GitHubClient
+    from reports.common import ReportOptions
     from reports.digest.channels.base import Channel
     from reports.digest.deliver import ChannelSpec, DigestPolicy
 
@@ -44,6 +47,7 @@ __all__ = [
     "Services",
     "open_services",
     "open_store_from",
+    "report_options",
     "require_remote",
     "settings_digest",
     "store_url",
@@ -359,3 +363,21 @@ def digest_specs(settings: Settings) -> list[ChannelSpec]:
     from reports.digest.deliver import ChannelSpec
 
     return [ChannelSpec(c.name, c.kind, c.language) for c in settings.digest.channels]
+
+
+def report_options(
+    settings: Settings, *, lang: str | None = None, now: datetime | None = None
+) -> ReportOptions:
+    """The reports' options from settings: language, links into the catalogue's web interface, masking."""
+    from reports.common import ObjectLinks, ReportOptions
+
+    cfg = settings.reports
+    language: Lang = "en" if (lang or settings.language) == "en" else "nl"
+    return ReportOptions(
+        lang=language,
+        links=ObjectLinks(cfg.object_url, dict(settings.catalogue.schemas)),
+        show_personal_data=cfg.show_personal_data,
+        top=cfg.top,
+        recent_days=cfg.recent_days,
+        now=now or datetime.now(UTC),
+    )

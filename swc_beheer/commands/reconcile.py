@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from swc_beheer.i18n import t
 
 __all__ = ["register"]
 
-FORMAT_HELP = "Report format: md, html, csv, xlsx or json."
+FORMAT_HELP = "Report format: md, html, csv, xlsx or json (csv and xlsx need --out)."
 
 
 @contextmanager
@@ -33,48 +32,59 @@ def _store(settings: Settings) -> Iterator[Any]:
         store.close()
 
 
-def _emit(content: str | bytes, fmt: str) -> None:
-    if isinstance(content, bytes):
-        raise typer.BadParameter(f"--format {fmt} is binary; pass --out DIR", param_hint="--out")
-    if fmt == "md":
-        console.print(content, markup=False, highlight=False)
-    else:
-        sys.stdout.write(content)
-
-
 def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None) -> None:
-    from reports.findings import FORMATS, render_report, write_report
+    from reports.findings import build_findings_report, state_from_run
+    from swc_beheer.commands.report import check_options, emit_report
     from swc_beheer.jobs import reconcile_once
+    from swc_beheer.report_jobs import step_titles
+    from swc_beheer.wiring import report_options
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
-    if lang not in (None, "nl", "en"):
-        raise typer.BadParameter("expected nl or en", param_hint="--lang")
-    if fmt == "xlsx" and out is None:  # before the run: reconciling changes the findings' states
-        raise typer.BadParameter("--format xlsx is binary; pass --out DIR", param_hint="--out")
+    # checked before the run: reconciling changes the findings' states
+    chosen, language = check_options(fmt, out, lang)
     settings = settings_from(ctx)
-    language = lang or settings.language
-    with user_errors(language):
-        report = reconcile_once(settings)
+    shown = language or settings.language
+    with user_errors(shown):
+        result = reconcile_once(settings)
+        report = build_findings_report(
+            state_from_run(result), report_options(settings, lang=shown), step_titles(settings)
+        )
         if out is not None:
-            path = write_report(report, out, fmt, language)  # type: ignore[arg-type]
             console.print(
-                t("reconcile.written", language, findings=len(report.findings),
-                  alerting=len(report.alerting), path=path),
+                t("reconcile.written", shown, findings=len(result.findings), alerting=len(result.alerting),
+                  path=out),
                 markup=False,
             )  # fmt: skip
-            return
-        _emit(render_report(report, fmt, language), fmt)  # type: ignore[arg-type]
+        emit_report(report, chosen, out, shown)
 
 
 def _findings_table(rows: list[Any], lang: str) -> Table:
-    columns = ("fingerprint", "step", "rule", "severity", "status", "accepted", "subject")
-    table = Table(*(t(f"findings.col.{name}", lang) for name in columns))
+    from reports.findings import render_message, severity_word
+    from reports.findings import t as finding_text
+
+    columns = ("fingerprint", "step", "rule", "severity", "status", "message", "accepted")
+    table = Table()
+    for name in columns:  # fold, never cut: a fingerprint or message cut short is useless
+        table.add_column(
+            t(f"findings.col.{name}", lang), overflow="fold", min_width=12 if name == "fingerprint" else None
+        )
     for item in rows:
-        cells = (item.fingerprint[:12], item.step, item.rule, item.severity, item.status,
-                 item.accepted_reason or "", item.subject)  # fmt: skip
+        cells = (item.fingerprint[:12], item.step, item.rule, severity_word(item.severity, lang),
+                 finding_text(lang, f"status.{item.status}"), render_message(item, lang),
+                 item.accepted_reason or "")  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))  # Text: catalogue text is never rich markup
     return table
+
+
+def _check_rules(rules: list[str], lang: str) -> None:
+    """An unknown --rule is a usage error naming the valid rules (not an empty table)."""
+    from reconcile import RULES
+
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise typer.BadParameter(
+            t("findings.unknown_rule", lang, rules=", ".join(unknown), valid=", ".join(sorted(RULES))),
+            param_hint="--rule",
+        )
 
 
 def _register_findings(app: typer.Typer) -> None:
@@ -90,6 +100,7 @@ def _register_findings(app: typer.Typer) -> None:
         from reconcile import list_findings
 
         settings = settings_from(ctx)
+        _check_rules(rule, settings.language)
         statuses = ("new", "open", "resolved") if all_ else ("new", "open")
         with user_errors(settings.language), _store(settings) as store, store.transaction() as session:
             rows = list_findings(session, statuses=statuses, rules=rule or None)

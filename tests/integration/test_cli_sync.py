@@ -115,7 +115,7 @@ def test_run_sandbox_syncs_the_embedded_catalogue(tmp_path: object) -> None:
     assert f"{tmp_path}/demo.sqlite3" in flat
     board = Path(f"{tmp_path}/reports/journey-board.html")
     assert board.is_file() and "1.1" in board.read_text(encoding="utf-8")
-    assert any(p.name.startswith("reconcile-") for p in Path(f"{tmp_path}/reports").iterdir())
+    assert (Path(f"{tmp_path}/reports") / "findings.html").is_file()
     store = open_store(env["SWC_STORE__URL"])
     try:
         with store.sessions() as session:

@@ -46,6 +46,8 @@ def test_daemon_runs_all_jobs_and_reports_status(tmp_path: Path) -> None:
         assert results["sync:catalogue"]["outcome"] == "success", results
         assert results["journey:refresh"]["outcome"] == "success", results
         assert results["reconcile:run"]["outcome"] == "success", results
+        written = {p.name for p in (tmp_path / "reports").iterdir()}  # every report after reconciling
+        assert {"findings.html", "usage.html", "users.html", "concepts.html"} <= written, written
         status = httpx.get(f"http://127.0.0.1:{daemon.port}/status", timeout=5)
         body = status.json()
         assert status.status_code == 200 and body["healthy"] is True

@@ -4,7 +4,8 @@
 `swc-beheer run --sandbox` on a fresh SQLite store, summarised with plain sqlite3. This test runs the real
 CLI the same way and summarises the result the same way, without any of the service's own code.
 Later work may add tables and report files; every table and file of the summary must still be there with
-the same counts, and the findings must carry the same fingerprints.
+the same counts, and the findings must carry the same fingerprints. One deliberate change (issue 12): the
+findings report is now `findings.html` (a stable name) instead of `reconcile-<run>-<lang>.html`.
 """
 
 from __future__ import annotations

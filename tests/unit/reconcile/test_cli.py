@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -55,7 +56,22 @@ def test_reconcile_writes_files(env: Path) -> None:
     for fmt in ("md", "html", "csv", "xlsx"):
         code, out = invoke("reconcile", "--format", fmt, "--out", str(env / "out"))
         assert code == 0, out
-    assert len(list((env / "out").iterdir())) == 4
+    names = {p.name for p in (env / "out").iterdir()}
+    assert {"findings.md", "findings.html", "findings.xlsx", "findings-summary.csv", "archive"} <= names
+    code, out = invoke("reconcile", "--format", "xlsx")
+    assert code == 2 and "--out" in out
+
+
+def test_findings_list_shows_messages_in_the_users_language_and_refuses_unknown_rules(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # rich folds long cells at the runner's 80 columns
+    invoke("reconcile", "--format", "json")
+    code, out = invoke("findings", "list")
+    assert code == 0 and re.search(r"Leverancier Acme wacht al \d+ dagen in status Concept\.", out)
+    assert "waarschuwing" in out and "nieuw" in out
+    code, out = invoke("findings", "list", "--rule", "no_such_rule")
+    assert code == 2 and "no_such_rule" in out and "supplier_concept" in out
 
 
 def test_unknown_fingerprint_is_a_clean_error(env: Path) -> None:

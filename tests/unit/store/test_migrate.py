@@ -19,9 +19,13 @@ def test_heads_constant_matches_the_migration_files(tmp_path: Path) -> None:
 
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite3'}")
     try:
-        computed = set(ScriptDirectory.from_config(alembic_config(store)).get_heads())
-        assert set(HEADS) == computed, "a migration was added: update store.migrate.HEADS"
-        assert current_heads(store) == computed
+        script = ScriptDirectory.from_config(alembic_config(store))
+        computed = set(script.get_heads())
+        recorded = current_heads(store)
+        assert set(HEADS) == recorded, "a migration was added: update store.migrate.HEADS"
+        # a head another head depends on (the views read the catalogue and findings tables) is not recorded
+        depended_on = {dep for head in recorded for dep in (script.get_revision(head).dependencies or ())}
+        assert computed - recorded <= set(depended_on) and recorded <= computed
     finally:
         store.close()
 
