@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from connectors.catalogue_models import Organisation
 from reconcile.matching import match_catalogue
 from reconcile.register import Register
 from reports.common import ReportOptions, labels, not_available, of_total, percent, t
 from reports.growth import Growth, growth_section
 from reports.model import Chart, Column, Figure, KeyFigure, Link, Paragraph, Report, Section, Series, Table
-from store.base import Store
+from store.base import Session, Store
 from store.report_reads import UsageAggregates, read_rows, usage_aggregates
 
 __all__ = ["MunicipalityUse", "UsageNumbers", "build_usage_report", "compute_usage", "usage_report"]

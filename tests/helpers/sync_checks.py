@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from connectors.catalogue import CatalogueClient
-from sandbox.catalogue import CatalogueState
+from sandbox.catalogue import CatalogueState, create_app
+from sandbox.server import serve_in_thread
 from store import Store
 from store.catalogue_tables import ENTITY_TABLES
 from sync.catalogue_sync import run_catalogue_sync
@@ -144,3 +145,19 @@ def served_hashes(state: CatalogueState) -> dict[str, dict[str, str]]:
         entity: {o["id"]: content_hash(o) for o in snapshot.get(schema, [])}
         for entity, schema in SCHEMA_OF.items()
     }
+
+
+def sync_dataset(store: Store, dataset: Any) -> None:
+    """Serve the dataset from the sandbox catalogue and run one full catalogue sync over real HTTP."""
+    state = CatalogueState(dataset)
+    with serve_in_thread(create_app(state, users={USER: PASSWORD})) as server:
+
+        async def go() -> Any:
+            client = CatalogueClient.connect(
+                server.url, user=USER, password=PASSWORD, page_size=1000, timeout=30.0
+            )
+            async with client:
+                return await run_catalogue_sync(store, client)
+
+        report = asyncio.run(go())
+    assert report.status == "success", report.error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,35 +9,13 @@ from typing import Any
 import pytest
 
 from config.settings import ReconcileSettings
-from connectors.catalogue import CatalogueClient
 from reconcile import run_reconcile
 from reconcile.register import Register
-from sandbox.catalogue import CatalogueState, create_app
 from sandbox.datagen import generate
-from sandbox.server import serve_in_thread
 from store import Store, open_store
-from sync.catalogue_sync import run_catalogue_sync
+from tests.helpers.sync_checks import sync_dataset
 
 pytestmark = pytest.mark.integration
-
-USER, PASSWORD = "beheer", "sandbox-app-password"
-
-
-def sync_dataset(store: Store, dataset: Any) -> None:
-    """Serve the dataset from the sandbox catalogue and run one full catalogue sync over real HTTP."""
-    state = CatalogueState(dataset)
-    with serve_in_thread(create_app(state, users={USER: PASSWORD})) as server:
-
-        async def go() -> Any:
-            client = CatalogueClient.connect(
-                server.url, user=USER, password=PASSWORD, page_size=1000, timeout=30.0
-            )
-            async with client:
-                return await run_catalogue_sync(store, client)
-
-        report = asyncio.run(go())
-    assert report.status == "success", report.error
-
 
 def score(dataset: Any, findings: Any) -> tuple[float, float, set[Any], set[Any]]:
     expected = {(g["rule"], g["subject"]) for g in dataset.ground_truth}

@@ -34,7 +34,7 @@ from reports.usage import build_usage_report
 from reports.users import build_users_report
 from sandbox.datagen import generate
 from store import open_store
-from tests.integration.test_reconcile_sandbox import sync_dataset
+from tests.helpers.sync_checks import sync_dataset
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]

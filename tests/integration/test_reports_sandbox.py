@@ -30,7 +30,7 @@ from reports.usage import build_usage_report, compute_usage
 from reports.users import build_users_report, compute_users
 from sandbox.datagen import generate
 from store import Store, open_store
-from tests.integration.test_reconcile_sandbox import sync_dataset
+from tests.helpers.sync_checks import sync_dataset
 
 pytestmark = pytest.mark.integration
 
