@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from reconcile import run_reconcile
 from reconcile.register import Register
 from reports.common import ObjectLinks, ReportOptions
 from reports.concepts import build_concepts_report
+from reports.digest.deliver import ChannelSpec, DigestPolicy, build_digest
 from reports.findings import build_findings_report, journey_step_titles, load_findings_state
 from reports.model import Report
 from reports.render import render_html
@@ -131,11 +132,16 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         "users": build_users_report(store, options),
         "concepts": build_concepts_report(store, options, warn_days=30, duplicate_score=85.0),
     }
+    # the weekly digest e-mail over the same store: the last week's findings, the chart inline (cid:)
+    mail = ChannelSpec("beheer", "email", "nl")
+    digest = build_digest(store, mail, now - timedelta(days=7), now, DigestPolicy())
     store.close()
     pages = {}
     for name, report in built.items():
         pages[name] = out / f"{name}.html"
         pages[name].write_text(render_html(report), encoding="utf-8")
+    pages["digest-email"] = out / "digest-email.html"
+    pages["digest-email"].write_text(digest.body_html, encoding="utf-8")
     yield pages
 
 
@@ -154,11 +160,7 @@ def _attributes(dom: str) -> dict[str, str]:
     return dict(re.findall(r'data-([\w-]+)="([^"]*)"', tag.group(0)))
 
 
-@pytest.mark.parametrize("width", [375, 1280])
-@pytest.mark.parametrize("name", NAMES)
-def test_report_fits_the_width_and_labels_its_charts(reports: dict[str, Path], name: str, width: int) -> None:
-    chromium = _chromium()
-    page = reports[name]
+def _measure(chromium: str, page: Path, name: str, width: int) -> dict[str, str]:
     measured_page = page.with_name(f"{name}-measure.html")
     measured_page.write_text(
         page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), "utf-8"
@@ -166,7 +168,15 @@ def test_report_fits_the_width_and_labels_its_charts(reports: dict[str, Path], n
     wrapper = page.with_name(f"{name}-wrapper-{width}.html")
     srcdoc = html.escape(measured_page.read_text(encoding="utf-8"), quote=True)
     wrapper.write_text(WRAPPER.format(width=width, srcdoc=srcdoc), encoding="utf-8")
-    measured = _attributes(_run(chromium, page.parent, width + 40, "--dump-dom", wrapper.as_uri()))
+    return _attributes(_run(chromium, page.parent, width + 40, "--dump-dom", wrapper.as_uri()))
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("name", NAMES)
+def test_report_fits_the_width_and_labels_its_charts(reports: dict[str, Path], name: str, width: int) -> None:
+    chromium = _chromium()
+    page = reports[name]
+    measured = _measure(chromium, page, name, width)
     assert int(measured["inner-width"]) == width
     assert int(measured["scroll-width"]) <= width, measured
     assert measured["offenders"] == ""
@@ -187,3 +197,17 @@ def test_axe_finds_no_serious_or_critical_violations(reports: dict[str, Path], n
     checked.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), "utf-8")
     dom = _run(chromium, page.parent, 1280, "--virtual-time-budget=30000", "--dump-dom", checked.as_uri())
     assert _attributes(dom).get("axe") == "none"
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_the_digest_email_fits_a_phone_and_a_mail_client(reports: dict[str, Path], width: int) -> None:
+    """The HTML e-mail at 375 px (a phone) and 600 px (the usual mail column): no horizontal overflow."""
+    chromium = _chromium()
+    page = reports["digest-email"]
+    measured = _measure(chromium, page, "digest-email", width)
+    assert int(measured["inner-width"]) == width
+    assert int(measured["scroll-width"]) <= width, measured
+    assert measured["offenders"] == ""
+    shot = page.with_name(f"digest-email-{width}.png")
+    _run(chromium, page.parent, width, f"--screenshot={shot}", page.as_uri())
+    assert shot.stat().st_size > 0
