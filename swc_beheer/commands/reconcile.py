@@ -44,6 +44,7 @@ def _emit(content: str | bytes, fmt: str) -> None:
 
 def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None) -> None:
     from reports.findings import FORMATS, render_report, write_report
+    from swc_beheer.interrupts import interruptible
     from swc_beheer.jobs import reconcile_once
 
     if fmt not in FORMATS:
@@ -54,7 +55,7 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
         raise typer.BadParameter("--format xlsx is binary; pass --out DIR", param_hint="--out")
     settings = settings_from(ctx)
     language = lang or settings.language
-    with user_errors(language):
+    with user_errors(language), interruptible():
         report = reconcile_once(settings)
         if out is not None:
             path = write_report(report, out, fmt, language)  # type: ignore[arg-type]

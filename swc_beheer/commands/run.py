@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from pathlib import Path
@@ -38,6 +37,7 @@ def register(app: typer.Typer) -> None:
         after the sync saved its data.
         """
         from swc_beheer.i18n import t
+        from swc_beheer.interrupts import run_interruptibly
         from swc_beheer.jobs import run_main_job, sandbox_settings
         from swc_beheer.summary import live_progress, render_main_summary, render_run_summary
 
@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
             settings = sandbox_settings(settings)
         lang = settings.language
         with user_errors(lang), live_progress(err_console, lang) as progress:
-            report = asyncio.run(run_main_job(settings, progress=progress, report_dir=reports, lang=lang))
+            report = run_interruptibly(
+                run_main_job(settings, progress=progress, report_dir=reports, lang=lang)
+            )
         console.print(render_run_summary(report.sync, lang))
         for line in render_main_summary(report, lang):
             console.print(line, highlight=False, markup=False)
