@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
 
 import typer
 
+from config import Settings
 from swc_beheer.cli_support import announce_sandbox, console, err_console, settings_from, user_errors
 
 __all__ = ["register"]
@@ -67,7 +69,7 @@ def register(app: typer.Typer) -> None:
         from swc_beheer.daemon import build_daemon
 
         settings = settings_from(ctx)
-        announce_sandbox(settings, asked=False)
+        _daemon_logging(settings)
         stop = threading.Event()
         with user_errors(settings.language):
             daemon = build_daemon(settings)
@@ -80,10 +82,34 @@ def register(app: typer.Typer) -> None:
                     f"cannot listen on {settings.daemon.host}:{settings.daemon.port} ({exc.strerror})",
                     hint="set SWC_DAEMON__PORT to a free port",
                 ) from exc
-        err_console.print(
-            f"swc-beheer serve: health on http://{daemon.host}:{daemon.port}/healthz", highlight=False
-        )
+
+        def on_signal(signum: int, _frame: object) -> None:
+            logging.getLogger("swc.daemon").info("%s received: stopping", signal.Signals(signum).name)
+            stop.set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, on_signal)
         stop.wait()
         daemon.stop()
+        logging.getLogger("swc.daemon").info("daemon stopped")
+
+
+def _daemon_logging(settings: Settings) -> None:
+    """The daemon logs at INFO (DEBUG with --verbose), as JSON lines or text (SWC_DAEMON__LOG_FORMAT).
+
+    In JSON mode every stderr line must be a JSON object, so the sandbox notice becomes a log record too.
+    """
+    from swc_beheer.cli_support import sandbox_remotes
+    from swc_beheer.logs import configure_logging
+    from swc_beheer.wiring import secret_values
+
+    level = min(logging.getLogger().level or logging.WARNING, logging.INFO)
+    as_json = configure_logging(settings.daemon.log_format, level=level, secrets=secret_values(settings))
+    if not as_json:
+        announce_sandbox(settings, asked=False)
+        return
+    for remote in sandbox_remotes(settings):
+        logging.getLogger("swc.daemon").warning(
+            "SWC_%s__BASE_URL points at the embedded sandbox: this daemon is not syncing real data",
+            remote.upper(),
+        )
