@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
-__all__ = ["LogFormat", "JsonFormatter", "configure_logging", "job_context", "uses_json"]
+__all__ = ["LogFormat", "JsonFormatter", "configure_logging", "daemon_logging", "job_context", "uses_json"]
 
 LogFormat = Literal["auto", "json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(job_suffix)s: %(message)s"
@@ -105,6 +105,21 @@ def uses_json(fmt: LogFormat, stream: TextIO) -> bool:
     return fmt == "json"
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test runner swaps it; a stale one may be closed)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def configure_logging(
     fmt: LogFormat,
     *,
@@ -112,11 +127,13 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
 ) -> bool:
-    """Send every log record to `stream` (stderr) as JSON or text, secrets masked; returns True for JSON."""
-    out = stream if stream is not None else sys.stderr
-    as_json = uses_json(fmt, out)
+    """Send every log record to `stream` (default: stderr) as JSON or text, secrets masked.
+
+    Returns True for JSON. Replaces the root logger's handlers (see `daemon_logging` to have them back).
+    """
+    as_json = uses_json(fmt, stream if stream is not None else sys.stderr)
     redact = _Redactor(secrets)
-    handler = logging.StreamHandler(out)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.addFilter(_JobFilter())
     handler.setFormatter(JsonFormatter(redact) if as_json else _TextFormatter(redact))
     root = logging.getLogger()
@@ -126,5 +143,22 @@ def configure_logging(
     root.setLevel(level)
     # APScheduler says "Running job ..." at INFO for every run; our job wrapper already logs each outcome
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
-    logging.captureWarnings(True)
     return as_json
+
+
+@contextmanager
+def daemon_logging(
+    fmt: LogFormat, *, level: int = logging.INFO, secrets: Iterable[str] = ()
+) -> Iterator[bool]:
+    """`configure_logging` for the daemon's lifetime; the logging set-up before it comes back afterwards."""
+    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
+    handlers, root_level, scheduler_level = list(root.handlers), root.level, scheduler.level
+    try:
+        yield configure_logging(fmt, level=level, secrets=secrets)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(root_level)
+        scheduler.setLevel(scheduler_level)

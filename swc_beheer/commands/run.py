@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -66,50 +68,56 @@ def register(app: typer.Typer) -> None:
         often a sync is full; SWC_DAEMON__* the health endpoint, which also serves /metrics (Prometheus).
         Stops cleanly on Ctrl-C or SIGTERM (a running sync finishes its transaction first).
         """
-        from swc_beheer.daemon import build_daemon
-
         settings = settings_from(ctx)
-        _daemon_logging(settings)
-        stop = threading.Event()
-        with user_errors(settings.language):
-            daemon = build_daemon(settings)
-            try:
-                daemon.start()
-            except OSError as exc:
-                from config import ConfigError
-
-                raise ConfigError(
-                    f"cannot listen on {settings.daemon.host}:{settings.daemon.port} ({exc.strerror})",
-                    hint="set SWC_DAEMON__PORT to a free port",
-                ) from exc
-
-        def on_signal(signum: int, _frame: object) -> None:
-            logging.getLogger("swc.daemon").info("%s received: stopping", signal.Signals(signum).name)
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, on_signal)
-        stop.wait()
-        daemon.stop()
-        logging.getLogger("swc.daemon").info("daemon stopped")
+        with _daemon_logging(settings):
+            _serve(settings)
 
 
-def _daemon_logging(settings: Settings) -> None:
+def _serve(settings: Settings) -> None:
+    """Start the daemon and run it until SIGINT or SIGTERM; stop lets a running job finish first."""
+    from swc_beheer.daemon import build_daemon
+
+    stop = threading.Event()
+    with user_errors(settings.language):
+        daemon = build_daemon(settings)
+        try:
+            daemon.start()
+        except OSError as exc:
+            from config import ConfigError
+
+            raise ConfigError(
+                f"cannot listen on {settings.daemon.host}:{settings.daemon.port} ({exc.strerror})",
+                hint="set SWC_DAEMON__PORT to a free port",
+            ) from exc
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("swc.daemon").info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    stop.wait()
+    daemon.stop()
+    logging.getLogger("swc.daemon").info("daemon stopped")
+
+
+@contextmanager
+def _daemon_logging(settings: Settings) -> Iterator[None]:
     """The daemon logs at INFO (DEBUG with --verbose), as JSON lines or text (SWC_DAEMON__LOG_FORMAT).
 
     In JSON mode every stderr line must be a JSON object, so the sandbox notice becomes a log record too.
     """
     from swc_beheer.cli_support import sandbox_remotes
-    from swc_beheer.logs import configure_logging
+    from swc_beheer.logs import daemon_logging
     from swc_beheer.wiring import secret_values
 
     level = min(logging.getLogger().level or logging.WARNING, logging.INFO)
-    as_json = configure_logging(settings.daemon.log_format, level=level, secrets=secret_values(settings))
-    if not as_json:
-        announce_sandbox(settings, asked=False)
-        return
-    for remote in sandbox_remotes(settings):
-        logging.getLogger("swc.daemon").warning(
-            "SWC_%s__BASE_URL points at the embedded sandbox: this daemon is not syncing real data",
-            remote.upper(),
-        )
+    with daemon_logging(settings.daemon.log_format, level=level, secrets=secret_values(settings)) as as_json:
+        if not as_json:
+            announce_sandbox(settings, asked=False)
+        for remote in sandbox_remotes(settings) if as_json else ():
+            logging.getLogger("swc.daemon").warning(
+                "SWC_%s__BASE_URL points at the embedded sandbox: this daemon is not syncing real data",
+                remote.upper(),
+            )
+        yield
