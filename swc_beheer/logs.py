@@ -143,6 +143,8 @@ def configure_logging(
     root.setLevel(level)
     # APScheduler says "Running job ..." at INFO for every run; our job wrapper already logs each outcome
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    # Alembic says "Context impl ..." and its plugins at INFO each time a job opens the store
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     return as_json
 
 
@@ -151,14 +153,17 @@ def daemon_logging(
     fmt: LogFormat, *, level: int = logging.INFO, secrets: Iterable[str] = ()
 ) -> Iterator[bool]:
     """`configure_logging` for the daemon's lifetime; the logging set-up before it comes back afterwards."""
-    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
-    handlers, root_level, scheduler_level = list(root.handlers), root.level, scheduler.level
+    root, quieted = logging.getLogger(), [logging.getLogger(name) for name in ("apscheduler", "alembic")]
+    handlers, root_level, quieted_levels = list(root.handlers), root.level, [q.level for q in quieted]
+    logging.captureWarnings(True)  # a Python warning becomes a log line (JSON too), not bare stderr text
     try:
         yield configure_logging(fmt, level=level, secrets=secrets)
     finally:
+        logging.captureWarnings(False)
         for handler in list(root.handlers):
             root.removeHandler(handler)
         for handler in handlers:
             root.addHandler(handler)
         root.setLevel(root_level)
-        scheduler.setLevel(scheduler_level)
+        for logger, quieted_level in zip(quieted, quieted_levels, strict=True):
+            logger.setLevel(quieted_level)

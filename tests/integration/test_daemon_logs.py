@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.catalogue import CatalogueState, create_app
-from sandbox.github import GitHubState
 from sandbox.github import create_app as create_github
+from sandbox.github_state import GitHubState
 from sandbox.server import serve_in_thread
 from tests.helpers.sync_checks import USER, tiny_dataset
 

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from config import load_settings
 from sandbox.catalogue import CatalogueState
 from sandbox.catalogue import create_app as create_catalogue
-from sandbox.github import GitHubState
 from sandbox.github import create_app as create_github
+from sandbox.github_state import GitHubState
 from sandbox.server import serve_in_thread
 from swc_beheer.daemon import build_daemon
 from tests.helpers.sync_checks import PASSWORD, USER, tiny_dataset
