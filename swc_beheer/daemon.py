@@ -6,6 +6,7 @@ the misfire grace is skipped with a warning. A failing job is logged at WARNING 
 crashed) with its reason and recorded; it never stops the scheduler or later runs.
 `/healthz` answers 200 without any I/O; `/status` returns the last outcome per job as JSON and answers 503
 when a job's last success is older than three of its intervals; `/metrics` speaks Prometheus.
+Log records made while a job runs carry its id (swc_beheer/logs.py: the `job` field of a JSON line).
 """
 
 from __future__ import annotations
