@@ -23,7 +23,8 @@ the CLI ends with (tests/test_error_tree.py keeps this drawing and the code in s
     ├─ DeliveryError          reports.digest.channels.base exit 1  a digest was not delivered; .retry
     │  ├─ TransientDeliveryError reports.digest.channels.base exit 1  receiver down, busy or rate limiting
     │  └─ DeliveryConfigError reports.digest.channels.base exit 1  refused for good: fix the settings
-    └─ SandboxInputError      swc_beheer.commands.sandbox  exit 2  a sandbox option or data file is unusable
+    ├─ SandboxInputError      swc_beheer.commands.sandbox  exit 2  a sandbox option or data file is unusable
+    └─ Interrupted            swc_beheer.interrupts        exit 143  SIGTERM (130: SIGINT) stopped the command
 
 Raise the most specific class; catch SwcError only at the edges (the CLI's `user_errors`, the job wrapper,
 the daemon). Anything that is not a SwcError is a bug and keeps its traceback.

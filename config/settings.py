@@ -172,6 +172,11 @@ class DaemonSettings(_Section):
 
     host: str = Field("127.0.0.1", description="address of the /healthz, /status and /metrics endpoint")
     port: int = Field(8765, ge=0, le=65535, description="port of the health endpoint (0: any free port)")
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="the daemon's log lines on stderr: json (one object per line: time, level, logger, "
+        "message, job, exception), text, or auto (json unless stderr is a terminal)",
+    )
 
 
 def _cron(value: str) -> str:

@@ -45,7 +45,7 @@ from connectors.github_errors import (
 from connectors.github_models import IssueInfo, IssueKey
 from connectors.github_query import build_issue_query, graphql_issue_info, rest_issue_info
 
-__all__ = ["FetchResult", "IssueFetcher", "Strategy", "limit_wait"]
+__all__ = ["FetchResult", "IssueFetcher", "RateLimitSeen", "Strategy", "limit_wait", "rate_limit_seen"]
 
 log = logging.getLogger("swc.github")
 Strategy = Literal["auto", "conditional", "graphql"]
@@ -62,6 +62,29 @@ class _ScopesMissing(Exception):
 
 
 @dataclass(frozen=True)
+class RateLimitSeen:
+    """The rate-limit headers of the last answer GitHub gave for one resource (core, graphql, ...)."""
+
+    resource: str
+    limit: int
+    remaining: int
+    reset_at: datetime | None
+
+
+def rate_limit_seen(headers: dict[str, Any]) -> RateLimitSeen | None:
+    """The x-ratelimit-* headers of one answer, or None when it carries none (or unreadable ones)."""
+    try:
+        limit, remaining = int(headers["x-ratelimit-limit"]), int(headers["x-ratelimit-remaining"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    try:
+        reset = reset_at(headers)
+    except (TypeError, ValueError, OverflowError):  # a garbled reset must not cost the refresh
+        reset = None
+    return RateLimitSeen(str(headers.get("x-ratelimit-resource") or "core"), limit, remaining, reset)
+
+
+@dataclass(frozen=True)
 class FetchResult:
     """What one `fetch_issues` call got; `deferred` keys were not fetched (budget), retry after `reset_at`."""
 
@@ -74,6 +97,7 @@ class FetchResult:
     graphql_points: int = 0
     reset_at: datetime | None = None
     waited_seconds: float = 0.0
+    rate_limits: dict[str, RateLimitSeen] = field(default_factory=dict)  # last seen, by resource
 
 
 class _Deferred(Exception):
@@ -96,6 +120,7 @@ class _Run:
     reset_at: datetime | None = None
     deferred: bool = False
     issues: dict[IssueKey, IssueInfo] = field(default_factory=dict)
+    rate_limits: dict[str, RateLimitSeen] = field(default_factory=dict)
 
 
 def _chunks(items: Sequence[IssueKey], size: int) -> Iterator[Sequence[IssueKey]]:
@@ -160,6 +185,7 @@ class IssueFetcher:
             graphql_points=run.graphql_points,
             reset_at=run.reset_at if deferred else None,
             waited_seconds=run.waited,
+            rate_limits=dict(run.rate_limits),
         )
 
     def _conditional_keys(
@@ -332,6 +358,8 @@ class IssueFetcher:
                     verb, url, headers=dict(headers or {}), input=payload
                 )
             run.requests += 1
+            if (seen := rate_limit_seen(out)) is not None:
+                run.rate_limits[seen.resource] = seen
             if status == 401:
                 raise auth_failed(status, url)
             wait = limit_wait(status, out, body)

@@ -66,13 +66,17 @@ def redact_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
-@dataclass
+@dataclass(repr=False)
 class Store:
     """An open database: engine plus session factory. One short session per run or job."""
 
     engine: Engine
     sessions: sessionmaker[Session]
-    url: str
+    url: str  # may carry the password: never shown raw (see __repr__, redact_url)
+
+    def __repr__(self) -> str:
+        # a store lands in tracebacks, debug logs and test output: only ever with the password masked
+        return f"Store(url={redact_url(self.url)!r})"
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

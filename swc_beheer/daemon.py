@@ -6,6 +6,7 @@ the misfire grace is skipped with a warning. A failing job is logged at WARNING 
 crashed) with its reason and recorded; it never stops the scheduler or later runs.
 `/healthz` answers 200 without any I/O; `/status` returns the last outcome per job as JSON and answers 503
 when a job's last success is older than three of its intervals; `/metrics` speaks Prometheus.
+Log records made while a job runs carry its id (swc_beheer/logs.py: the `job` field of a JSON line).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from config import Settings, SwcError
 from store.base import Store, store_errors
 from store.job_runs import JobSummary, load_job_summaries
 from swc_beheer.job_guard import FireTimeExecutor, fired_at, run_guarded, trigger_slot
+from swc_beheer.logs import job_context
 from swc_beheer.metrics import Metric, Observations, job_metrics, render_metrics
 from swc_beheer.schedule import InOrder
 
@@ -181,13 +183,13 @@ class Daemon:
                 status.last_started = _now()
             began = time.monotonic()
             try:
-                with store_errors(self.store_url):
+                with job_context(spec.job_id), store_errors(self.store_url):
                     outcome, message = self._run(spec)
             except SwcError as exc:  # expected: the source is down, a setting is wrong, ...
                 outcome, message = "failed", exc.message
             except Exception as exc:  # a bug: log the stack, keep the scheduler alive
                 outcome, message = "error", f"{type(exc).__name__}: {exc}"
-                log.exception("job %s crashed", spec.job_id)
+                log.exception("job %s crashed", spec.job_id, extra={"job_id": spec.job_id})
             with self._lock:
                 status.last_finished = _now()
                 status.last_duration_seconds = round(time.monotonic() - began, 3)
@@ -196,7 +198,7 @@ class Daemon:
                 if outcome in ("success", "partial"):
                     status.last_success = status.last_finished
             level = _OUTCOME_LEVELS.get(outcome, logging.ERROR)
-            log.log(level, "job %s: %s: %s", spec.job_id, outcome, message)
+            log.log(level, "job %s: %s: %s", spec.job_id, outcome, message, extra={"job_id": spec.job_id})
 
         return job
 

@@ -16,6 +16,9 @@ from config import Settings, SwcError
 from swc_beheer.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from connectors.github_fetch import RateLimitSeen
     from reconcile import ReconcileReport
     from store.run_metrics import LastRun
     from store.runs import RunMode
@@ -30,6 +33,7 @@ __all__ = [
     "full_sync_completed",
     "store_status",
     "journey_job",
+    "observe_rate_limits",
     "reconcile_job",
     "publish_job",
     "reconcile_once",
@@ -239,11 +243,36 @@ def journey_job(settings: Settings, observations: Observations | None = None) ->
             "Issues the last refresh deferred (rate limit).",
             len(refresh.deferred),
         )
+        observe_rate_limits(observations, refresh.rate_limits.values())
     outcome = "partial" if refresh.deferred else "success"
     return outcome, (
         f"{refresh.keys} issues, {len(refresh.changes)} changes, {len(result.step_changes)} step "
         f"changes, {refresh.requests} requests, {len(refresh.deferred)} deferred"
     )
+
+
+def observe_rate_limits(observations: Observations, seen: Iterable[RateLimitSeen]) -> None:
+    """GitHub's last-seen rate limit per resource (core, graphql), as gauges for /metrics."""
+    for limit in seen:
+        observations.set(
+            "swc_github_rate_limit_remaining",
+            "GitHub rate-limit points left in the current window (last answer seen), by resource.",
+            limit.remaining,
+            resource=limit.resource,
+        )
+        observations.set(
+            "swc_github_rate_limit_limit",
+            "GitHub rate-limit points per window (last answer seen), by resource.",
+            limit.limit,
+            resource=limit.resource,
+        )
+        if limit.reset_at is not None:
+            observations.set(
+                "swc_github_rate_limit_reset_timestamp_seconds",
+                "When GitHub's current rate-limit window ends (Unix time), by resource.",
+                limit.reset_at.timestamp(),
+                resource=limit.resource,
+            )
 
 
 def reconcile_job(settings: Settings) -> tuple[str, str]:

@@ -50,6 +50,7 @@ __all__ = [
     "report_options",
     "require_remote",
     "settings_digest",
+    "secret_values",
     "store_url",
     "start_sandbox",
 ]
@@ -158,6 +159,37 @@ def store_url(settings: Settings) -> str:
         return url  # open_store names the malformed URL
     password = settings.store.password.get_secret_value()
     return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret these settings hold (passwords, tokens, keys, webhook URLs, the store URL's password),
+    for the log formatter to mask wherever one would turn up."""
+    from pydantic import BaseModel, SecretStr
+    from sqlalchemy.engine import make_url
+
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    walk(settings)
+    try:
+        password = make_url(store_url(settings)).password
+    except Exception:  # a malformed URL is reported where the store is opened
+        password = None
+    if password:
+        found.append(str(password))
+    return [secret for secret in found if secret]
 
 
 def _require_sqlite_file(url: str) -> None:

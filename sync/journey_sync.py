@@ -6,10 +6,11 @@ The SQL is the store's (store.journey); this module decides what to fetch and wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.github import GitHubClient
+from connectors.github_fetch import RateLimitSeen
 from connectors.github_models import IssueKey
 from journey.models import Journey
 from journey.rollup import Board
@@ -44,6 +45,7 @@ class RefreshReport:
     rate_points_used: int
     strategy: str
     reset_at: datetime | None = None
+    rate_limits: dict[str, RateLimitSeen] = field(default_factory=dict)  # GitHub's last word, by resource
 
     @property
     def ok(self) -> bool:
@@ -85,6 +87,7 @@ async def refresh_journeys(
         rate_points_used=result.rate_points_used,
         strategy=result.strategy,
         reset_at=result.reset_at,
+        rate_limits=dict(result.rate_limits),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 from swc_beheer.cli_support import announce_sandbox, console, err_console, settings_from, user_errors
@@ -38,6 +36,7 @@ def register(app: typer.Typer) -> None:
         Exit code 0: success; 3: partial (records skipped, deletions held or a listing incomplete);
         1: failed (nothing saved); 2: bad settings; 4: another sync is running.
         """
+        from swc_beheer.interrupts import run_interruptibly
         from swc_beheer.jobs import sync_catalogue
         from swc_beheer.summary import live_progress, render_run_json, render_run_summary
 
@@ -47,7 +46,7 @@ def register(app: typer.Typer) -> None:
             user_errors(settings.language),
             live_progress(err_console, settings.language, enabled=not as_json) as progress,
         ):
-            report = asyncio.run(
+            report = run_interruptibly(
                 sync_catalogue(
                     settings,
                     mode="full" if full else "incremental",

@@ -45,10 +45,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compose the digests due now into the outbox and deliver what is due; exit 3 if one failed."""
         from swc_beheer.digest_job import plan_digest, run_digest
+        from swc_beheer.interrupts import interruptible
 
         settings = settings_from(ctx)
         lang = settings.language
-        with user_errors(lang):
+        with user_errors(lang), interruptible():
             if dry_run:
                 for channel, action in plan_digest(settings):
                     console.print(Text(f"{channel}: {action}"))

@@ -118,10 +118,9 @@ def refresh_command(
     lang: Lang | None = typer.Option(None, help="Language of the summary (default: SWC_LANGUAGE)."),
 ) -> None:
     """Fetch the journeys' GitHub issues (conditional requests), store them and each step's status."""
-    import asyncio
-
     from swc_beheer.cli_support import announce_sandbox, console, settings_from, user_errors
     from swc_beheer.i18n import t
+    from swc_beheer.interrupts import run_interruptibly
     from swc_beheer.journey_jobs import run_journey_refresh
     from swc_beheer.summary import render_journey_refresh
 
@@ -129,7 +128,7 @@ def refresh_command(
     language = lang.value if lang is not None else settings.language
     announce_sandbox(settings, asked=False, remotes=("github",))
     with user_errors(language):
-        report = asyncio.run(run_journey_refresh(settings))
+        report = run_interruptibly(run_journey_refresh(settings))
     refresh = report.refresh
     console.print(render_journey_refresh(report, language), highlight=False)
     if refresh.deferred:

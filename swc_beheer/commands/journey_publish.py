@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 from swc_beheer.cli_support import announce_sandbox, console, settings_from, user_errors
@@ -21,13 +19,14 @@ def register_publish(journey_app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the Markdown; fetch and write nothing."),
     ) -> None:
         """Publish the journey board as a GitHub issue: created once, then edited in place when it changed."""
+        from swc_beheer.interrupts import run_interruptibly
         from swc_beheer.journey_jobs import run_publish  # PyGithub and the store load only when publishing
 
         settings = settings_from(ctx)
         if not dry_run:
             announce_sandbox(settings, asked=False, remotes=("github",))
         with user_errors(settings.language):
-            report = asyncio.run(run_publish(settings, dry_run=dry_run))
+            report = run_interruptibly(run_publish(settings, dry_run=dry_run))
         if report.action == "dry_run":
             console.print(report.body, markup=False, highlight=False)
             return

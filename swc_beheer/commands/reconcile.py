@@ -35,6 +35,7 @@ def _store(settings: Settings) -> Iterator[Any]:
 def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None) -> None:
     from reports.findings import build_findings_report, state_from_run
     from swc_beheer.commands.report import check_options, emit_report
+    from swc_beheer.interrupts import interruptible
     from swc_beheer.jobs import reconcile_once
     from swc_beheer.report_jobs import step_titles
     from swc_beheer.wiring import report_options
@@ -43,7 +44,7 @@ def _reconcile(ctx: typer.Context, fmt: str, out: Path | None, lang: str | None)
     chosen, language = check_options(fmt, out, lang)
     settings = settings_from(ctx)
     shown = language or settings.language
-    with user_errors(shown):
+    with user_errors(shown), interruptible():
         result = reconcile_once(settings)
         report = build_findings_report(
             state_from_run(result), report_options(settings, lang=shown), step_titles(settings)
