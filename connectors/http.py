@@ -350,8 +350,8 @@ def _decode_json(response: httpx.Response, url: str, service: str) -> Any:
             "(SWC_CATALOGUE__BASE_URL, SWC_CATALOGUE__API_PREFIX)",
         )
     try:
-        return jsoncodec.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return jsoncodec.loads_lenient(response.content)  # bad UTF-8 in one object spoils that object only
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested beyond any decoder's limit
         raise TransientHTTPError(
             "truncated or undecodable JSON body", status=response.status_code, url=url
         ) from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["loads", "dumps", "dumps_canonical"]
+__all__ = ["loads", "loads_lenient", "dumps", "dumps_canonical"]
 
 
 def loads(data: bytes | str) -> Any:
@@ -23,6 +23,19 @@ def loads(data: bytes | str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return json.loads(data)
+
+
+def loads_lenient(data: bytes) -> Any:
+    """Decode a JSON body whose text may hold bytes that are not UTF-8, keeping the rest readable.
+
+    Undecodable bytes become lone surrogates (U+DC80-U+DCFF, Python's "surrogateescape"), inside the
+    string they were in: only the objects holding them are damaged, and the catalogue mapping skips those
+    (connectors.catalogue_mapping.check_limits). Raises ValueError when the text is not JSON (truncated).
+    """
+    try:
+        return loads(data)
+    except UnicodeDecodeError:
+        return json.loads(data.decode("utf-8", "surrogateescape"))
 
 
 def dumps(value: Any) -> str:

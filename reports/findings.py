@@ -22,6 +22,7 @@ from config.errors import SwcError
 from config.i18n import LANGUAGES, MessageCatalogue
 from reconcile.engine import ReconcileReport
 from reconcile.lifecycle import StoredFinding
+from reports.cells import visible_controls
 
 __all__ = [
     "FORMATS",
@@ -92,7 +93,9 @@ def render_message(item: StoredFinding, lang: str) -> str:
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ tab or CR gets a leading quote."""
+    """Neutralise spreadsheet formulas: text starting with = + - @ tab or CR gets a leading quote; control
+    characters are shown as control pictures (reports.cells: XLSX cannot hold them)."""
+    value = visible_controls(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -185,6 +188,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("reports", "templates"),
         autoescape=autoescape,
+        finalize=visible_controls,  # HTML and Markdown show control characters (reports.cells)
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
