@@ -164,7 +164,9 @@ def _record_id(raw: dict[str, Any], entity: str) -> str:
     if value is None:
         raise RecordError(None, "no id", entity=entity)
     if not isinstance(value, str):
-        shown = printable(str(value), _ID_SHOWN) if isinstance(value, int | float) else None  # no containers
+        shown = None  # a container or a number too long to print is not shown
+        if isinstance(value, float) or (isinstance(value, int) and value.bit_length() <= 128):
+            shown = str(value)
         raise RecordError(shown, f"id is not a string but {type(value).__name__}", entity=entity)
     found = uuid_or_none(value)
     if found is None:

@@ -22,7 +22,16 @@ def loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        return json.loads(data, parse_int=_parse_int)
+
+
+_HUGE = 1 << 64  # stands in for an integer too long to convert: out of every range a reader checks
+
+
+def _parse_int(text: str) -> int:
+    # Python refuses to convert more than 4300 digits (a ValueError that would fail the whole body);
+    # such a number becomes _HUGE, which the object's reader reports as out of range
+    return int(text) if len(text) <= 40 else _HUGE
 
 
 def loads_lenient(data: bytes) -> Any:
