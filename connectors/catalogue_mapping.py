@@ -123,7 +123,8 @@ def _walk_limits(raw: dict[str, Any]) -> None:
         path, value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > MAX_DEPTH:
-                raise FieldError(path or "(object)", f"nested deeper than {MAX_DEPTH} levels")
+                top = path.split(".", 1)[0]  # the key it hangs from: the full path is 64 steps long
+                raise FieldError(top or "(object)", f"nested deeper than {MAX_DEPTH} levels")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(key, str):

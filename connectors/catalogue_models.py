@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from config.errors import ConfigError
 from connectors.catalogue_mapping import FIELD_MAPPERS, FieldError, base_fields, check_limits, uuid_or_none
 from connectors.errors import UnexpectedPayload
+from connectors.jsonsplit import UNDECODABLE_KEY
 
 __all__ = [
     "EntityType",
@@ -197,6 +198,8 @@ def parse_record(entity: EntityType, raw: Any) -> CatalogueRecord:
     if not isinstance(raw, dict):
         raise RecordError(None, f"not an object but {type(raw).__name__}", entity=entity)
     record_id = _record_id(raw, entity)
+    if UNDECODABLE_KEY in raw:  # a stand-in for an object the listing's decoder could not read
+        raise RecordError(record_id, str(raw[UNDECODABLE_KEY]), entity=entity)
     try:
         check_limits(raw)
         fields = base_fields(raw)

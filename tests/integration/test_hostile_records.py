@@ -5,6 +5,8 @@ reported with its id, the others are stored."""
 from __future__ import annotations
 
 import json
+import random
+import string
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,18 @@ def test_no_row_value_in_the_skipped_reasons(store_url: str, tmp_path: Path) -> 
     outcome = run_pipeline(dataset, store_url, tmp_path)
     assert outcome.sync_code == 3
     assert secret not in outcome.sync_output and all(secret not in r for r in outcome.skipped.values())
+
+
+def test_a_value_the_database_cannot_index_skips_only_its_record(store_url: str, tmp_path: Path) -> None:
+    dataset = tiny_dataset(seed=13, gemeenten=4, usages=5)
+    rng = random.Random(13)  # incompressible text: PostgreSQL cannot fit it in an index row (~2.7 kB)
+    org = dataset["organisatie"][0]
+    org["kvkNummer"] = "".join(rng.choice(string.digits) for _ in range(40_000))  # kvk is indexed
+    outcome = run_pipeline(dataset, store_url, tmp_path)
+    others = {o["id"] for o in dataset["organisatie"][1:]}
+    assert others <= set(outcome.stored)
+    if store_url.startswith("sqlite"):  # SQLite has no such limit
+        assert outcome.sync_code == 0 and org["id"] in outcome.stored
+    else:
+        assert outcome.sync_code == 3 and org["id"] not in outcome.stored
+        assert outcome.skipped[org["id"]].startswith("could not be stored (")

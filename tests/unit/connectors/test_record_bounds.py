@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from connectors import jsoncodec
+from connectors.catalogue import CatalogueClient
 from connectors.catalogue_models import RecordError, parse_record
+from connectors.errors import ConnectorError
+from connectors.http import RetryPolicy
 from reports.cells import visible_controls
 from store.base import _postgresql_json_serializer
 
@@ -77,3 +81,54 @@ def test_postgresql_json_has_no_nul() -> None:
 def test_cells_show_control_characters() -> None:
     assert visible_controls("a\x00b\x07c\td\x7f") == "a\u2400b\u2407c\td\u2421"
     assert visible_controls(5) == 5
+
+
+def _listing_client(body: bytes) -> CatalogueClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return CatalogueClient.connect(
+        "https://catalogus.example.nl",
+        user="svc",
+        password="pw",
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_retries=0, sleep=_no_sleep),
+    )
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def _good(n: int) -> str:
+    return '{"id":"00000000-0000-0000-0000-00000000000' + str(n) + '","naam":"Gemeente"}'
+
+
+HEAD = '{"id":"' + OID + '"'
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (HEAD + ',"x":' + "[" * 3000 + "]" * 3000 + "}", "nested too deep to decode"),
+        (HEAD + ',"x":tru}', "not valid JSON"),
+        (HEAD + ',"naam":"\xff"}', "text is not valid Unicode"),
+    ],
+)
+@pytest.mark.anyio
+async def test_an_undecodable_object_spoils_only_itself(bad: str, reason: str) -> None:
+    results = ",".join([_good(2), bad, _good(3)])
+    body = ('{"results":[' + results + '],"total":3,"page":1,"pages":1,"limit":500}').encode("latin-1")
+    async with _listing_client(body) as client:
+        pages = [page async for page in client.fetch_pages("organisation")]
+    assert [r.id[-1] for p in pages for r in p.records] == ["2", "3"]
+    ((skipped,),) = [p.skipped for p in pages]
+    assert skipped.id == OID and reason in skipped.reason
+
+
+@pytest.mark.anyio
+async def test_a_truncated_listing_is_still_an_error() -> None:
+    body = ('{"results":[' + _good(2) + "," + HEAD + ',"naam":"\xff').encode("latin-1")
+    async with _listing_client(body) as client:
+        with pytest.raises(ConnectorError):
+            [page async for page in client.fetch_pages("organisation")]
