@@ -96,3 +96,15 @@ def test_a_value_the_database_cannot_index_skips_only_its_record(store_url: str,
     else:
         assert outcome.sync_code == 3 and org["id"] not in outcome.stored
         assert outcome.skipped[org["id"]].startswith("could not be stored (")
+
+
+def test_a_stored_record_turned_hostile_keeps_its_last_version(store_url: str, tmp_path: Path) -> None:
+    dataset = tiny_dataset(seed=14, gemeenten=4, usages=5)
+    org = dataset["organisatie"][0]
+    first = run_pipeline(dataset, store_url, tmp_path / "1")
+    assert first.sync_code == 0 and first.stored[org["id"]]["name"] == org["naam"]
+    good_name = org["naam"]
+    org["naam"] = "Gemeente \udcff"  # invalid UTF-8 on the wire now
+    second = run_pipeline(dataset, store_url, tmp_path / "2")  # a full run, deletions confirmed
+    assert second.sync_code == 3 and "text is not valid Unicode" in second.skipped[org["id"]]
+    assert second.stored[org["id"]]["name"] == good_name  # listed but unreadable: kept, not deleted
