@@ -13,11 +13,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
+
 from connectors import jsoncodec
 
 __all__ = [
     "FieldError",
     "FIELD_MAPPERS",
+    "MAX_DEPTH",
+    "MAX_INT",
+    "MAX_STRING",
+    "MIN_INT",
+    "check_limits",
     "ORGANISATION_TYPES",
     "base_fields",
     "normalise_status",
@@ -81,6 +88,68 @@ _GEN1_KEYS = frozenset(
 ORGANISATION_TYPES = frozenset({"gemeente", "leverancier", "samenwerking", "community"})
 
 
+# --- bounds every object is held to before it is mapped --------------------------------------------------
+# Chosen so that whatever passes can be mapped without recursion trouble, hashed and serialised by orjson,
+# and stored in both databases (SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit). Real objects are a
+# few levels deep, with strings of at most a few kB and small numbers; anything beyond is hostile or broken.
+MAX_DEPTH = 64  # nesting of objects and lists, the object itself being level 1
+MAX_STRING = 1 << 20  # characters in one string (keys included): 1 Mi
+MIN_INT, MAX_INT = -(1 << 63), (1 << 63) - 1
+
+
+def check_limits(raw: dict[str, Any]) -> None:
+    """FieldError when `raw` breaks a bound: too deep, a string too long, an integer outside signed 64 bits,
+    or text that is not valid Unicode (a lone surrogate: how undecodable UTF-8 bytes arrive, see
+    connectors.http).
+
+    Hot path (every object of every run): one orjson serialisation proves the common case. It fails on
+    lone surrogates and on integers beyond 53 bits; the serialised length bounds every string, and the
+    count of `{` and `[` bounds the depth (braces inside strings only overcount). Only an object that
+    fails that test is walked, without recursion, to name the offending key.
+    """
+    try:
+        text = orjson.dumps(raw, option=orjson.OPT_STRICT_INTEGER)
+    except TypeError:
+        pass
+    else:
+        if len(text) <= MAX_STRING and text.count(b"{") + text.count(b"[") <= MAX_DEPTH:
+            return
+    _walk_limits(raw)
+
+
+def _walk_limits(raw: dict[str, Any]) -> None:
+    stack: list[tuple[str, Any, int]] = [("", raw, 1)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                top = path.split(".", 1)[0]  # the key it hangs from: the full path is 64 steps long
+                raise FieldError(top or "(object)", f"nested deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(path or "(object)", key)
+                stack.append((f"{path}.{key}" if path else str(key), item, depth + 1))
+        elif isinstance(value, str):
+            _check_text(path, value)
+        elif isinstance(value, int) and not isinstance(value, bool) and not MIN_INT <= value <= MAX_INT:
+            raise FieldError(path, "integer outside the signed 64-bit range")
+
+
+def _check_text(path: str, text: str) -> None:
+    if len(text) > MAX_STRING:
+        raise FieldError(path, f"text longer than {MAX_STRING} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FieldError(path, "text is not valid Unicode (undecodable UTF-8 or a lone surrogate)") from None
+
+
+def _clean(text: str) -> str:
+    """Typed text without NUL: PostgreSQL text cannot hold it (the raw JSON keeps it, see store.bulk)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def uuid_or_none(text: str) -> str | None:
     """`text` as a canonical lower-case uuid, or None when it is not one."""
     if _UUID_RE.fullmatch(text):  # already canonical: most values on the wire (a hot path)
@@ -112,7 +181,7 @@ def _text(key: str, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value.strip() or None
+        return _clean(value).strip() or None
     if isinstance(value, bool):
         raise FieldError(key, f"expected text, got {value!r}")
     if isinstance(value, int | float):
@@ -146,7 +215,7 @@ def _ref(key: str, value: Any) -> str | None:
             return None
         if text[0] in '[{"':
             return _ref(key, _decode_json_text(key, text))
-        return uuid_or_none(text) or text
+        return uuid_or_none(text) or _clean(text) or None
     if isinstance(value, dict):
         inner = value.get("id")
         if inner is None and isinstance(value.get("@self"), dict):
@@ -183,6 +252,7 @@ def _strings(key: str, value: Any) -> tuple[str, ...]:
         text = value.strip()
         if text[:1] == "[":
             return _strings(key, _decode_json_text(key, text))
+        text = _clean(text)
         return (text,) if text else ()
     if isinstance(value, list):
         found = (_text(key, item) for item in value)
@@ -201,18 +271,24 @@ def _cbs(key: str, value: Any) -> int | None:
             return None
         raise FieldError(key, f"expected a number, got {value!r}")
     if isinstance(value, int):
-        return value
+        return _int64(key, value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return _int64(key, int(value))
     if isinstance(value, str):
         text = value.strip()
         if text[:2].upper() == "GM":
             text = text[2:]
         if not text:
             return None
-        if text.isdigit():
-            return int(text)
+        if text.isascii() and text.isdigit():
+            return _int64(key, int(text))
     raise FieldError(key, f"expected a CBS code number, got {value!r}")
+
+
+def _int64(key: str, value: int) -> int:
+    if not MIN_INT <= value <= MAX_INT:
+        raise FieldError(key, "number outside the signed 64-bit range")
+    return value
 
 
 def _kvk(key: str, value: Any) -> str | None:
@@ -228,18 +304,19 @@ def _kvk(key: str, value: Any) -> str | None:
 def _time(key: str, value: Any) -> datetime | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, str):
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise FieldError(key, f"not an ISO-8601 timestamp: {value[:40]!r}") from None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(value, UTC)
-    else:
-        raise FieldError(key, f"expected a timestamp, got {type(value).__name__}")
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            parsed = datetime.fromtimestamp(value, UTC)
+        else:
+            raise FieldError(key, f"expected a timestamp, got {type(value).__name__}")
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):  # not ISO-8601, or a moment outside datetime's years 1-9999
+        shown = f": {value[:40]!r}" if isinstance(value, str) else ""
+        raise FieldError(key, f"not an ISO-8601 timestamp in years 1-9999{shown}") from None
 
 
 def _generation(raw: dict[str, Any]) -> Literal[1, 2, 3]:

@@ -13,8 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.errors import ConfigError
-from connectors.catalogue_mapping import FIELD_MAPPERS, FieldError, base_fields, uuid_or_none
+from connectors.catalogue_mapping import FIELD_MAPPERS, FieldError, base_fields, check_limits, uuid_or_none
 from connectors.errors import UnexpectedPayload
+from connectors.jsonsplit import UNDECODABLE_KEY
 
 __all__ = [
     "EntityType",
@@ -28,6 +29,7 @@ __all__ = [
     "RECORD_TYPES",
     "RecordError",
     "parse_record",
+    "printable",
 ]
 
 EntityType = Literal["organisation", "contact", "package", "usage", "koppeling"]
@@ -145,6 +147,7 @@ class RecordError(UnexpectedPayload):
     """One catalogue object could not be mapped; the caller reports (id, reason) and skips it."""
 
     def __init__(self, id: str | None, reason: str, *, entity: str | None = None) -> None:
+        reason = printable(reason, _REASON_SHOWN)  # a key path may hold control characters too
         where = f"catalogue {entity or 'object'} {id or '(no id)'}"
         super().__init__(f"{where}: {reason}", service="catalogue")
         self.id = id
@@ -162,11 +165,29 @@ def _record_id(raw: dict[str, Any], entity: str) -> str:
     if value is None:
         raise RecordError(None, "no id", entity=entity)
     if not isinstance(value, str):
-        raise RecordError(str(value), f"id is not a string but {type(value).__name__}", entity=entity)
+        shown = None  # a container or a number too long to print is not shown
+        if isinstance(value, float) or (isinstance(value, int) and value.bit_length() <= 128):
+            shown = str(value)
+        raise RecordError(shown, f"id is not a string but {type(value).__name__}", entity=entity)
     found = uuid_or_none(value)
     if found is None:
-        raise RecordError(value.strip() or None, f"id {value[:60]!r} is not a uuid", entity=entity)
+        shown = printable(value.strip(), _ID_SHOWN)
+        raise RecordError(shown or None, f"id {shown!r} is not a uuid", entity=entity)
     return found
+
+
+_ID_SHOWN = 60  # characters of a malformed id kept in the skipped record and its reason
+_REASON_SHOWN = 300
+
+
+def printable(text: str, limit: int) -> str:
+    """`text` as a skipped record can report and store it: cut to `limit` characters, control characters
+    and undecodable text (lone surrogates) as escapes (Python's repr of them), so no database, terminal or
+    report rejects it."""
+    text = text[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def parse_record(entity: EntityType, raw: Any) -> CatalogueRecord:
@@ -177,11 +198,17 @@ def parse_record(entity: EntityType, raw: Any) -> CatalogueRecord:
     if not isinstance(raw, dict):
         raise RecordError(None, f"not an object but {type(raw).__name__}", entity=entity)
     record_id = _record_id(raw, entity)
+    if UNDECODABLE_KEY in raw:  # a stand-in for an object the listing's decoder could not read
+        raise RecordError(record_id, str(raw[UNDECODABLE_KEY]), entity=entity)
     try:
+        check_limits(raw)
         fields = base_fields(raw)
         fields.update(parser(raw))
     except FieldError as exc:
         raise RecordError(record_id, f"{exc.key}: {exc.reason}", entity=entity) from None
+    except Exception as exc:  # a value no mapper foresaw: this record is skipped, never the run
+        # the type only: the message of a foreign exception may quote the value
+        raise RecordError(record_id, f"could not be mapped ({type(exc).__name__})", entity=entity) from None
     fields["id"] = record_id
     fields["raw"] = raw
     return _construct(RECORD_TYPES[entity], fields)

@@ -29,6 +29,7 @@ from connectors.errors import (
     RemoteUnavailable,
     UnexpectedPayload,
 )
+from connectors.jsonsplit import split_listing
 
 __all__ = [
     "AUTH_HINTS",
@@ -350,8 +351,12 @@ def _decode_json(response: httpx.Response, url: str, service: str) -> Any:
             "(SWC_CATALOGUE__BASE_URL, SWC_CATALOGUE__API_PREFIX)",
         )
     try:
-        return jsoncodec.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return jsoncodec.loads_lenient(response.content)  # bad UTF-8 in one object spoils that object only
+    except (ValueError, RecursionError):  # RecursionError: nested beyond any decoder's limit
+        pass
+    try:  # one object no decoder reads (too deep, broken syntax) spoils that object only
+        return split_listing(response.content)
+    except ValueError as exc:
         raise TransientHTTPError(
             "truncated or undecodable JSON body", status=response.status_code, url=url
         ) from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["loads", "dumps", "dumps_canonical"]
+__all__ = ["loads", "loads_lenient", "dumps", "dumps_canonical"]
 
 
 def loads(data: bytes | str) -> Any:
@@ -22,7 +22,29 @@ def loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        return json.loads(data, parse_int=_parse_int)
+
+
+_HUGE = 1 << 64  # stands in for an integer too long to convert: out of every range a reader checks
+
+
+def _parse_int(text: str) -> int:
+    # Python refuses to convert more than 4300 digits (a ValueError that would fail the whole body);
+    # such a number becomes _HUGE, which the object's reader reports as out of range
+    return int(text) if len(text) <= 40 else _HUGE
+
+
+def loads_lenient(data: bytes) -> Any:
+    """Decode a JSON body whose text may hold bytes that are not UTF-8, keeping the rest readable.
+
+    Undecodable bytes become lone surrogates (U+DC80-U+DCFF, Python's "surrogateescape"), inside the
+    string they were in: only the objects holding them are damaged, and the catalogue mapping skips those
+    (connectors.catalogue_mapping.check_limits). Raises ValueError when the text is not JSON (truncated).
+    """
+    try:
+        return loads(data)
+    except UnicodeDecodeError:
+        return json.loads(data.decode("utf-8", "surrogateescape"))
 
 
 def dumps(value: Any) -> str:

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from reports.cells import visible_controls
 from reports.charts import chart_svg
 from reports.model import Cell, Column, Figure, Link, Paragraph, Report, Table
 
@@ -40,7 +41,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ tab or CR gets a leading quote."""
+    """Neutralise spreadsheet formulas: text starting with = + - @ tab or CR gets a leading quote; control
+    characters are shown as control pictures (reports.cells: XLSX cannot hold them)."""
+    value = visible_controls(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -88,7 +91,7 @@ def format_cell(value: Cell, kind: str, lang: str) -> str:
 
 def _md(value: object) -> str:
     """Catalogue text inside Markdown: no markup, no HTML, no line breaks."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value))).strip()
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", visible_controls(str(value)))).strip()
 
 
 def _md_link(link: Link) -> str:
@@ -168,6 +171,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=visible_controls,  # control characters from the catalogue show as control pictures
     )
     env.globals["safe_url"] = safe_url
     env.tests["instanceof_paragraph"] = lambda block: isinstance(block, Paragraph)

@@ -34,6 +34,7 @@ exception in the app becomes a 500 JSON response; it never kills the server. ``d
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import socket
@@ -80,8 +81,31 @@ class Request:
 
 
 def encode_json(data: Any) -> bytes:
-    """The JSON bytes ``Response.json`` sends (UTF-8, no ASCII escaping, compact separators)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The JSON bytes ``Response.json`` sends (UTF-8, no ASCII escaping, compact separators).
+
+    Lone surrogates in the data are how a data file plants what a broken server sends: U+DC80-U+DCFF
+    go out as the single raw bytes 0x80-0xFF they stand for (Python's "surrogateescape"), i.e. invalid
+    UTF-8 inside that string; any other lone surrogate goes out as its JSON escape (``"\\ud800"``).
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", _BROKEN_TEXT)
+
+
+def _broken_text(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler for ``encode_json``: see there."""
+    assert isinstance(error, UnicodeEncodeError)
+    out = bytearray()
+    for ch in error.object[error.start : error.end]:
+        code = ord(ch)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}".encode()
+    return bytes(out), error.end
+
+
+_BROKEN_TEXT = "swc-sandbox-broken-text"
+codecs.register_error(_BROKEN_TEXT, _broken_text)
 
 
 @dataclass

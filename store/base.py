@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +57,21 @@ def _json_serializer(value: Any) -> str:
     if isinstance(value, RawJSON):
         return str(value)
     return jsoncodec.dumps(value)
+
+
+# A JSON escape of NUL that is not itself escaped (`\\u0000` is a backslash and the text "u0000").
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _postgresql_json_serializer(value: Any) -> str:
+    """JSON text for PostgreSQL, whose jsonb cannot hold NUL: each `\\u0000` becomes U+FFFD.
+
+    The one place the stored raw JSON differs from the object received, and only on PostgreSQL (SQLite
+    keeps it exactly); typed columns drop NUL on both (connectors.catalogue_mapping). Change detection is
+    unaffected: the content hash is taken of the object as received, before it is stored.
+    """
+    text = _json_serializer(value)
+    return _JSON_NUL.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
 
 def redact_url(url: str) -> str:
@@ -160,7 +176,10 @@ def _first_line(error: object) -> str:
 def _open(url: str, parsed: Any, schema: str | None) -> Store:
     from sqlalchemy import create_engine
 
-    kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_serializer}
+    # hide_parameters: a database error's text (stored in the run row, printed, logged) never quotes rows
+    kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_serializer, "hide_parameters": True}
+    if parsed.get_backend_name() == "postgresql":
+        kwargs["json_serializer"] = _postgresql_json_serializer
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool

@@ -48,6 +48,7 @@ __all__ = [
     "PageCounts",
     "prepare_page",
     "save_page",
+    "save_page_isolated",
     "save_skipped",
     "load_watermark",
     "save_watermark",
@@ -237,6 +238,52 @@ def save_page(scope: RunScope, page: PreparedPage) -> PageCounts:
     return counts
 
 
+def save_page_isolated(scope: RunScope, page: PreparedPage) -> tuple[PageCounts, list[tuple[str, str]]]:
+    """`save_page`, but a record the database refuses is left out and returned as (id, reason), the page's
+    other records saved; the reason names the database's error class, never the row's values.
+
+    On PostgreSQL (whose limits a bounded record can still meet: an index row is at most ~2.7 kB, so a
+    very long e-mail address or type cannot be indexed) the page is written under a savepoint, and only
+    after a refusal record by record. SQLite holds whatever the mapping lets through (its limits are the
+    mapping's: signed 64-bit integers, valid Unicode) and writes the page as is.
+    """
+    if scope.dialect.name != "postgresql":
+        return save_page(scope, page), []
+    try:
+        with scope.session.begin_nested():
+            return save_page(scope, page), []
+    except sa.exc.DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+    counts, refused = PageCounts(), []
+    for rid in list(page.records):
+        try:
+            with scope.session.begin_nested():
+                one = save_page(scope, _only(page, rid))
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+            refused.append((rid, f"could not be stored ({type(exc.orig or exc).__name__})"))
+            continue
+        for name in ("listed", "new", "changed", "unchanged", "restored"):
+            setattr(counts, name, getattr(counts, name) + getattr(one, name))
+    return counts, refused
+
+
+def _only(page: PreparedPage, rid: str) -> PreparedPage:
+    return PreparedPage(
+        page.entity,
+        {rid: page.records[rid]},
+        {rid: page.digests[rid]},
+        {rid: page.raws[rid]},
+        {rid: page.new_rows[rid]},
+        {rid: page.new_versions[rid]},
+        (),
+        page.inserter,
+        page.version_inserter,
+    )
+
+
 def _keep_replaced_raw(scope: RunScope, entity: EntityType, ids: list[str]) -> None:
     """Before entity rows get a new version: copy their raw into the version row that held it by reference."""
     table, v = ENTITY_TABLES[entity], catalogue_version
@@ -249,7 +296,11 @@ def _keep_replaced_raw(scope: RunScope, entity: EntityType, ids: list[str]) -> N
 
 
 def save_skipped(scope: RunScope, entity: str, skipped: Sequence[SkippedLike]) -> int:
-    """Record the records a page could not map; returns how many."""
+    """Record the records a page could not map or store; returns how many.
+
+    A skipped record the store already holds is marked as seen by this run (its last good version stays):
+    a record that is listed but unreadable has not disappeared, so a full run never deletes it.
+    """
     if not skipped:
         return 0
     scope.session.execute(
@@ -259,6 +310,12 @@ def save_skipped(scope: RunScope, entity: str, skipped: Sequence[SkippedLike]) -
             for s in skipped
         ],
     )
+    ids = [s.id for s in skipped if s.id is not None and len(s.id) <= 64]
+    if ids and entity in ENTITY_TABLES:
+        table = ENTITY_TABLES[entity]
+        scope.session.execute(
+            sa.update(table).where(table.c.id.in_(ids)).values(last_seen=scope.now, last_run_id=scope.run_id)
+        )
     return len(skipped)
 
 

@@ -55,7 +55,7 @@ from store.catalogue_writes import (
     hold_missing,
     load_held_sample,
     load_watermark,
-    save_page,
+    save_page_isolated,
     save_run_stats,
     save_skipped,
     save_watermark,
@@ -147,9 +147,12 @@ def prepare_page(run: _Run, entity: EntityType, page: _Page) -> PreparedPage:
     return prepare_rows(run.scope, entity, page.records, page.skipped, content_hash)
 
 
-def save_prepared(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
-    """Write a prepared page (store.catalogue_writes.save_page) and count what it did into `stats`."""
-    stats.add(save_page(run.scope, page))
+def save_prepared(run: _Run, page: PreparedPage, stats: EntityStats) -> list[tuple[str, str]]:
+    """Write a prepared page (store.catalogue_writes.save_page_isolated) and count what it did into `stats`;
+    returns the records the database refused, as (id, reason)."""
+    counts, refused = save_page_isolated(run.scope, page)
+    stats.add(counts)
+    return refused
 
 
 # --- deletions --------------------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ async def sync_entity(
     since = await run.store(load_watermark, run.scope.session, entity) if run.mode == "incremental" else None
     newest: datetime | None = None
     skipped: list[SkippedRecord] = []
-    saving: asyncio.Future[None] | None = None
+    saving: asyncio.Future[list[SkippedRecord]] | None = None
     received = 0  # objects listed so far (the stats count them once saved, a page later)
     async for page in client.fetch_pages(entity, since=since, overlap=overlap):
         # A two-stage pipeline: this page's CPU work runs here, on the event loop, while the worker thread
@@ -199,7 +202,7 @@ async def sync_entity(
         # lookups see every earlier page. At most one save per type waits: memory stays flat.
         prepared = prepare_page(run, entity, page)
         if saving is not None:
-            await saving
+            skipped.extend((await saving)[: REPORT_CAP - len(skipped)])
         saving = run.submit(_save_page_and_skipped, run, prepared, stats)
         skipped.extend(
             SkippedRecord(entity, s.id, s.reason) for s in page.skipped[: REPORT_CAP - len(skipped)]
@@ -211,7 +214,7 @@ async def sync_entity(
         if progress:
             progress(entity, received, getattr(page, "total", None))
     if saving is not None:
-        await saving
+        skipped.extend((await saving)[: REPORT_CAP - len(skipped)])
     listing = client.listing(entity)
     stats.requests = listing.requests
     if run.mode == "full":
@@ -229,9 +232,12 @@ def _finish_entity(
     _save_stats(run, stats)
 
 
-def _save_page_and_skipped(run: _Run, page: PreparedPage, stats: EntityStats) -> None:
-    save_prepared(run, page, stats)
-    stats.skipped += save_skipped(run.scope, page.entity, page.skipped)
+def _save_page_and_skipped(run: _Run, page: PreparedPage, stats: EntityStats) -> list[SkippedRecord]:
+    """Save a page and its skipped records; returns the records the database refused (skipped too)."""
+    refused = save_prepared(run, page, stats)
+    also = [SkippedRecord(page.entity, rid, reason) for rid, reason in refused]
+    stats.skipped += save_skipped(run.scope, page.entity, [*page.skipped, *also])
+    return also
 
 
 def _save_stats(run: _Run, stats: EntityStats) -> None:

@@ -362,3 +362,16 @@ async def test_pages_arrive_while_others_are_in_flight() -> None:
             if len(order) == 3:
                 slow.set()
     assert order[-1] == 2 and sorted(order) == [1, 2, 3, 4]
+
+
+async def test_an_id_listed_twice_is_reported_and_the_first_kept() -> None:
+    objects = orgs(15)
+    twin = {**objects[2], "naam": "tweede exemplaar"}
+    objects.insert(12, twin)  # page 1 holds the first, page 2 the repeat (page size 10)
+    register = FakeRegister({"organisatie": objects})
+    async with client_for(register) as client:
+        pages = await collect(client)
+    skipped = [(s.id, s.reason) for p in pages for s in p.skipped]
+    assert skipped == [(objects[2]["id"], "duplicate id in listing")]
+    kept = [r for p in pages for r in p.records if r.id == objects[2]["id"]]
+    assert [r.name for r in kept] == [objects[2]["naam"]]  # type: ignore[attr-defined]

@@ -32,3 +32,11 @@ def test_a_client_resetting_a_keep_alive_connection_prints_no_traceback(
             time.sleep(0.01)
         assert not server._server.connections
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_encode_json_sends_planted_bad_utf8_as_raw_bytes() -> None:
+    from sandbox.server import encode_json
+
+    # U+DC80-U+DCFF stand for single bytes (surrogateescape); other lone surrogates go out as escapes
+    sent = encode_json({"a": "x\udcffy", "b": "\ud800", "c": "é"})
+    assert sent == b'{"a":"x\xffy","b":"\\ud800","c":"\xc3\xa9"}'

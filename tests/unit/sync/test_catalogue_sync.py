@@ -296,11 +296,11 @@ def test_a_store_error_on_a_page_being_written_rolls_the_run_back(
     saves: list[str] = []
     real_save = catalogue_sync.save_prepared
 
-    def failing_save(run: Any, page: Any, stats: Any) -> None:
+    def failing_save(run: Any, page: Any, stats: Any) -> Any:
         saves.append(page.entity)
         if page.entity == "usage" and saves.count("usage") == failing:
             raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
-        real_save(run, page, stats)
+        return real_save(run, page, stats)
 
     monkeypatch.setattr(catalogue_sync, "save_prepared", failing_save)
     with pytest.raises(sa.exc.OperationalError):  # not ours to word: the CLI reports store errors
