@@ -328,6 +328,7 @@ def build_jobs(settings: Settings, observations: Observations | None = None) -> 
     problem fails at start-up, not in every job. `observations` collects what jobs report for /metrics.
     """
     from swc_beheer import jobs
+    from swc_beheer.child import in_child
     from swc_beheer.schedule import SyncModes
     from swc_beheer.wiring import open_store_from, require_remote
 
@@ -341,7 +342,7 @@ def build_jobs(settings: Settings, observations: Observations | None = None) -> 
         # full until the store records a completed full sync, then every `full_every`-th completed run;
         # a failure does not move the count, so a failed full sync runs in full again at the next tick
         full = modes.next_is_full(jobs.full_sync_completed(settings))
-        outcome, message = jobs.catalogue_job(settings, full=full)
+        outcome, message = in_child(jobs.catalogue_job, settings, full=full)  # its memory goes back after
         modes.record(outcome)
         return outcome, message
 
@@ -353,7 +354,7 @@ def build_jobs(settings: Settings, observations: Observations | None = None) -> 
     jobs_list = [
         spec("sync:catalogue", "sync", catalogue),
         spec("journey:refresh", "journey", lambda: jobs.journey_job(settings, observations)),
-        spec("reconcile:run", "reconcile", lambda: jobs.reconcile_job(settings)),
+        spec("reconcile:run", "reconcile", lambda: in_child(jobs.reconcile_job, settings)),
     ]
     if settings.digest.channels:  # digests: the tick composes what the cron schedule made due, then delivers
         from swc_beheer.digest_job import digest_job

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -131,9 +132,17 @@ def test_three_daemons_run_each_trigger_once_and_survive_a_kill(
         by_pid = {d.pid: d for d in daemons}
 
         def running_sync() -> DaemonProcess | None:
-            # a catalogue sync whose data transaction is under way (its sync_run row says so, with its pid)
+            # a catalogue sync whose data transaction is under way (its sync_run row says so, with its pid:
+            # the daemon runs the sync in a child process, so the row names the child)
             rows = _rows(engine, "SELECT pid FROM sync_run WHERE status = 'running'")
-            return next((by_pid[pid] for (pid,) in rows if pid in by_pid), None)
+            for (pid,) in rows:
+                try:
+                    parent = psutil.Process(pid).ppid()
+                except psutil.NoSuchProcess:
+                    continue
+                if parent in by_pid:
+                    return by_pid[parent]
+            return None
 
         time.sleep(SECONDS / 2)
         victim = _wait(running_sync, 120, "a catalogue sync running on one of the daemons")
