@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from config.errors import ConfigError
+from connectors.catalogue_listing import (
+    DUPLICATE_REASON,
+    TENANT_SAMPLE,
+    ListingResult,
+    ListingState,
+    Page,
+    Skipped,
+)
 from connectors.catalogue_models import (
     ENTITY_TYPES,
     CatalogueRecord,
@@ -55,110 +61,6 @@ DEFAULT_SCHEMAS: dict[str, str] = {
 FULL_ORDER = {"_order[@self.created]": "asc", "_order[@self.uuid]": "asc"}
 INCREMENTAL_ORDER = {"_order[@self.updated]": "desc", "_order[@self.uuid]": "desc"}
 _FATAL = (AuthFailed, NotFound)  # no point fetching other pages after these
-# The reason of a record whose id the listing already returned. Servers do this when objects are deleted
-# while a full listing runs (later rows shift up a page) and, in one case seen, for a broken index; the
-# first copy is kept and the repeat reported, so the run ends "partial" instead of hiding it. (A hash
-# collision of two different ids, about 1 in 10^9 per run at scale 10, would be reported the same way.)
-DUPLICATE_REASON = "duplicate id in listing"
-_TENANT_SAMPLE = 3  # distinct `@self.organisation` values a listing keeps (two already show no tenant filter)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An object that could not be mapped: reported by the caller, never stored."""
-
-    id: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing, mapped; pages of a full listing arrive in completion order, not page order."""
-
-    entity: EntityType
-    number: int
-    records: list[CatalogueRecord]
-    skipped: list[Skipped]
-    total: int | None = None  # `total` the server reported with this page
-
-
-@dataclass(frozen=True)
-class ListingResult:
-    """How a listing went. Only a complete listing may be used to detect deletions.
-
-    Complete means: every page arrived, the unique ids seen reach every `total` reported, and no page's
-    counts contradicted its rows (`count_problem`, see connectors.paginators.count_problem). Whether the
-    account sees every organisation's rows is not the listing's to know: `tenants` (a sample of the rows'
-    `@self.organisation`) lets the caller look for signs of a tenant filter.
-    """
-
-    entity: EntityType
-    mode: Literal["full", "incremental"]
-    complete: bool  # every page succeeded, unique ids seen >= every total reported, counts never contradicted
-    total_reported: int  # the largest `total` reported during the listing (0 if none)
-    seen: int  # unique ids seen (mapped and skipped objects)
-    requests: int
-    retries: int
-    total_smallest: int = 0  # the smallest `total` reported
-    pages: int = 0  # pages received
-    failed_pages: tuple[int, ...] = ()
-    count_problem: str | None = None  # the first page whose `total`/`pages` contradicted its rows: why
-    count_problem_page: int | None = None
-    tenants: frozenset[str] = frozenset()  # up to 3 distinct `@self.organisation` values of the rows
-    untenanted: int = 0  # rows without `@self.organisation`
-    # hash() of every id seen, skipped ones included: a 36-byte int instead of an 85-byte str per object
-    # (this set is the listing's largest allocation at scale). A collision can only undercount `seen`, so
-    # it errs toward "incomplete", which merely postpones deletions to the next run (new hash seed).
-    id_hashes: AbstractSet[int] = field(default=frozenset(), repr=False)
-
-    def saw(self, object_id: str) -> bool:
-        """Whether the listing saw this id (lowercase uuid), mapped or skipped."""
-        return hash(object_id) in self.id_hashes
-
-
-@dataclass
-class _Listing:
-    """Mutable state of one listing while it runs."""
-
-    entity: EntityType
-    mode: Literal["full", "incremental"]
-    stats: RequestStats = field(default_factory=RequestStats)
-    id_hashes: set[int] = field(default_factory=set)  # see ListingResult.id_hashes
-    totals: list[int] = field(default_factory=list)
-    pages: int = 0
-    max_pages: int = 0
-    failed: dict[int, ConnectorError] = field(default_factory=dict)
-    finished: bool = False
-    count_problem: str | None = None
-    count_problem_page: int | None = None
-    short_page: int | None = None  # the first page with fewer rows than asked for (or none)
-    tenants: set[str] = field(default_factory=set)
-    untenanted: int = 0
-
-    def result(self) -> ListingResult:
-        top = max(self.totals, default=0)
-        complete = (
-            self.finished and not self.failed and len(self.id_hashes) >= top and self.count_problem is None
-        )
-        return ListingResult(
-            entity=self.entity,
-            mode=self.mode,
-            complete=complete,
-            total_reported=top,
-            seen=len(self.id_hashes),
-            requests=self.stats.requests,
-            retries=self.stats.retries,
-            total_smallest=min(self.totals, default=0),
-            pages=self.pages,
-            failed_pages=tuple(sorted(self.failed)),
-            count_problem=self.count_problem,
-            count_problem_page=self.count_problem_page,
-            tenants=frozenset(self.tenants),
-            untenanted=self.untenanted,
-            id_hashes=self.id_hashes,  # shared, not copied: the listing is over
-        )
-
-
 def basic_auth(user: str | None, password: str | SecretStr | None) -> tuple[str, str] | None:
     """(user, password) for HTTP Basic, None for anonymous; one without the other is a ConfigError.
 
@@ -223,7 +125,7 @@ class CatalogueClient:
         self.retry = retry or RetryPolicy()
         self.stats = RequestStats()
         self._owns_http = owns_http
-        self._listings: dict[str, _Listing] = {}
+        self._listings: dict[str, ListingState] = {}
         # `concurrency` bounds the requests in flight across all listings, so entity types can be listed
         # at the same time without asking more of the server than one listing did
         self._slots = asyncio.Semaphore(concurrency)
@@ -318,7 +220,7 @@ class CatalogueClient:
         first page holding an object older than the cut, so an unchanged catalogue costs one request.
         """
         self._schema(entity)  # fail on a bad entity before any request
-        state = _Listing(entity, "full" if since is None else "incremental")
+        state = ListingState(entity, "full" if since is None else "incremental")
         self._listings[entity] = state
         try:
             if since is None:
@@ -337,7 +239,7 @@ class CatalogueClient:
 
     # --- listing modes -------------------------------------------------------------------------------------
 
-    async def _full(self, state: _Listing) -> AsyncIterator[Page]:
+    async def _full(self, state: ListingState) -> AsyncIterator[Page]:
         paginator = PageNumberPaginator(limit=self.page_size)
         body = await self._get_list(state, {**FULL_ORDER, **paginator.params_for(1)})
         paginator.update_state(body)
@@ -364,7 +266,7 @@ class CatalogueClient:
 
     async def _sequential(
         self,
-        state: _Listing,
+        state: ListingState,
         paginator: PageNumberPaginator,
         order: Mapping[str, str],
     ) -> AsyncIterator[Page]:
@@ -376,7 +278,7 @@ class CatalogueClient:
 
     async def _concurrent(
         self,
-        state: _Listing,
+        state: ListingState,
         numbers: Iterable[int],
         paginator: PageNumberPaginator,
     ) -> AsyncIterator[Page]:
@@ -425,7 +327,7 @@ class CatalogueClient:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _incremental(self, state: _Listing, cut: datetime) -> AsyncIterator[Page]:
+    async def _incremental(self, state: ListingState, cut: datetime) -> AsyncIterator[Page]:
         paginator = PageNumberPaginator(limit=self.page_size)
         while paginator.has_next_page:
             number = paginator.page
@@ -441,7 +343,7 @@ class CatalogueClient:
 
     # --- listing checks ------------------------------------------------------------------------------------
 
-    def _check_counts(self, state: _Listing, number: int, body: dict[str, Any]) -> None:
+    def _check_counts(self, state: ListingState, number: int, body: dict[str, Any]) -> None:
         """Record the first page whose counts contradict its rows, and the first short page."""
         limit = envelope_int(body.get("limit")) or self.page_size
         problem = count_problem(body, page=number, limit=limit)
@@ -453,14 +355,14 @@ class CatalogueClient:
             state.short_page = number
 
     @staticmethod
-    def _note_tenant(state: _Listing, raw: Any) -> None:
+    def _note_tenant(state: ListingState, raw: Any) -> None:
         """Sample the rows' owning organisations (`@self.organisation`): one for all rows hints at a tenant
         filter (catalogue-api.md §5.6, §8)."""
         meta = raw.get("@self") if isinstance(raw, dict) else None
         tenant = meta.get("organisation") if isinstance(meta, dict) else None
         if not isinstance(tenant, str) or not tenant:
             state.untenanted += 1
-        elif len(state.tenants) < _TENANT_SAMPLE:
+        elif len(state.tenants) < TENANT_SAMPLE:
             state.tenants.add(tenant.lower())
 
     # --- one request ---------------------------------------------------------------------------------------
@@ -479,7 +381,7 @@ class CatalogueClient:
     def _list_url(self, entity: str) -> str:
         return f"{self.api_prefix}/objects/{self.register}/{self._schema(entity)}"
 
-    async def _get_list(self, state: _Listing, params: Mapping[str, str | int]) -> dict[str, Any]:
+    async def _get_list(self, state: ListingState, params: Mapping[str, str | int]) -> dict[str, Any]:
         schema = self._schema(state.entity)
         async with self._slots:
             body = await get_json(
@@ -502,7 +404,7 @@ class CatalogueClient:
             )
         return body
 
-    def _page(self, state: _Listing, number: int, body: dict[str, Any]) -> Page:
+    def _page(self, state: ListingState, number: int, body: dict[str, Any]) -> Page:
         """Map a page's objects (skipping unmappable ones) and update the listing's counts."""
         pages = PageNumberPaginator(limit=self.page_size).page_count(body)  # from `pages` or `total`
         total = envelope_int(body.get("total"))
