@@ -22,13 +22,16 @@ class Store(Protocol):
     @property
     def location(self) -> str: ...
 
+
 __all__ = ["HEADS", "alembic_config", "upgrade_store", "current_heads"]
 
 # The newest revision of every branch. Alembic works them out from the migration files, but importing it
 # (with Mako and Pygments) costs every command about 0.15 s; when the database already records exactly these
 # heads, `upgrade_store` needs neither. A test keeps this equal to what Alembic computes: add a migration,
 # update this set.
-HEADS = frozenset({"b0a1_jobs", "c0a1_catalogue", "f0a1_findings", "j0a1_journey", "o0a1_outbox"})
+HEADS = frozenset(
+    {"a0a1_accounts", "b0a1_jobs", "c0a1_catalogue", "f0a1_findings", "j0a1_journey", "o0a1_outbox"}
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Alembic keeps its running context in module globals: two threads migrating at once (the daemon's jobs
