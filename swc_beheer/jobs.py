@@ -108,10 +108,15 @@ async def sync_accounts(services: Services, *, settings_digest: str | None = Non
     (a refusal or a failure is the report's status: the catalogue sync stands on its own)."""
     from sync.accounts_sync import AccountsReport, run_accounts_sync
 
+    concurrency = services.settings.catalogue.concurrency  # the catalogue's budget of requests in flight
     try:
-        async with services.accounts_client() as accounts:
+        async with services.accounts_client(concurrency=concurrency) as accounts:
             return await run_accounts_sync(
-                services.store, accounts, uid=services.catalogue_user, settings_digest=settings_digest
+                services.store,
+                accounts,
+                uid=services.catalogue_user,
+                concurrency=concurrency,
+                settings_digest=settings_digest,
             )
     except SwcError as exc:  # another accounts sync holds the lock, or the store failed before the run
         return AccountsReport("skipped", reason="not_run", params={"error": exc.message}, error=exc.message)
