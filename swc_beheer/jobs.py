@@ -98,7 +98,7 @@ async def sync_catalogue(
                 settings_digest=digest,
                 access=services.access_check(),
             )
-        if mode == "full":  # the accounts (one request each) follow the full runs only
+        if mode == "full" and settings.sync.accounts:  # one request per account: full runs only
             report.accounts = await sync_accounts(services, settings_digest=digest)
         return report
 

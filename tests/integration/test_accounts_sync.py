@@ -287,3 +287,15 @@ def test_ocs_refused_makes_the_accounts_partial_while_the_catalogue_sync_succeed
         ("accounts", "partial"),
     ]
     assert "Nextcloud refused its provisioning API (OCS)" in summary(env)
+
+
+def test_the_accounts_sync_can_be_switched_off_and_follows_full_runs_only(
+    sandbox: Sandbox, store_url: str
+) -> None:
+    env = env_for(sandbox, store_url, "admin")
+    code, report = sync({**env, "SWC_SYNC__ACCOUNTS": "false"})
+    assert code == 0 and report["accounts"] is None
+    result = CliRunner().invoke(app, ["sync", "--incremental", "--json"], env=env, catch_exceptions=False)
+    assert json.loads(result.stdout)["accounts"] is None
+    assert stored(store_url, "SELECT count(*) FROM nextcloud_account")[0][0] == 0
+    assert [s for (s,) in stored(store_url, "SELECT source FROM sync_run")] == ["catalogue", "catalogue"]
