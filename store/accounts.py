@@ -175,6 +175,7 @@ def save_accounts(
     counts = AccountCounts()
     versions: list[dict[str, Any]] = []
     unchanged: list[str] = []
+    inserts: list[dict[str, Any]] = []  # new accounts: one executemany (a first sync inserts thousands)
     seen: set[str] = set()
     for state in accounts:
         if state.uid in seen:
@@ -184,17 +185,17 @@ def save_accounts(
         old = known.get(state.uid)
         if old is None:
             counts.new += 1
-            session.execute(
-                sa.insert(t).values(
-                    uid=state.uid,
+            inserts.append(
+                {
+                    "uid": state.uid,
                     **_values(state),
-                    content_hash=state.content_hash,
-                    first_seen=now,
-                    last_seen=now,
-                    changed_at=now,
-                    version=1,
-                    last_run_id=run_id,
-                )
+                    "content_hash": state.content_hash,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "changed_at": now,
+                    "version": 1,
+                    "last_run_id": run_id,
+                }
             )
             versions.append(_version(state.uid, 1, run_id, now, "new", state))
             continue
@@ -222,6 +223,8 @@ def save_accounts(
             )
         )
         versions.append(_version(state.uid, old.version + 1, run_id, now, change, state))
+    if inserts:
+        session.execute(sa.insert(t), inserts)
     for chunk in _chunks(unchanged, 500):
         session.execute(sa.update(t).where(t.c.uid.in_(chunk)).values(last_seen=now, last_run_id=run_id))
     if complete:
