@@ -165,6 +165,11 @@ class SyncSettings(_Section):
         description="daemon: every Nth completed sync is a full one; until a full sync has completed, "
         "every sync is full",
     )
+    accounts: bool = Field(
+        True,
+        description="after every full catalogue sync, also sync the Nextcloud accounts (OCS provisioning "
+        "API: needs an admin login, asks once per account)",
+    )
 
 
 class DaemonSettings(_Section):

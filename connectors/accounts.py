@@ -109,16 +109,18 @@ class AccountsClient:
         max_retry_seconds: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        max_connections: int = 2,
     ) -> AccountsClient:
-        """A client with its own connection pool; a user without a password (or the reverse) is a
-        ConfigError, as for the catalogue (the same Nextcloud, the same credentials)."""
+        """A client with its own connection pool (`max_connections`: requests in flight at once); a user
+        without a password (or the reverse) is a ConfigError, as for the catalogue (the same Nextcloud, the
+        same credentials)."""
         http = build_http_client(
             base_url,
             auth=basic_auth(user, password),
             timeout=timeout,
             transport=transport,
             headers=_HEADERS,
-            max_connections=2,
+            max_connections=max_connections,
         )
         policy = retry or RetryPolicy(max_retries=max_retries, max_retry_seconds=max_retry_seconds)
         return cls(http, retry=policy, owns_http=True)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from store.runs import RunMode
     from swc_beheer.journey_jobs import JourneyRunReport
     from swc_beheer.metrics import Observations
+    from swc_beheer.wiring import Services
+    from sync.accounts_sync import AccountsReport
     from sync.catalogue_sync import ProgressCallback
     from sync.run_report import RunReport
 
@@ -39,6 +41,7 @@ __all__ = [
     "reconcile_once",
     "run_main_job",
     "sandbox_settings",
+    "sync_accounts",
     "sync_catalogue",
 ]
 
@@ -86,8 +89,9 @@ async def sync_catalogue(
     from sync.catalogue_sync import run_catalogue_sync
 
     with open_services(settings, sandbox=sandbox) as services:
+        digest = settings_digest(settings, sandbox=services.sandbox is not None)
         async with services.catalogue_client() as client:
-            return await run_catalogue_sync(
+            report = await run_catalogue_sync(
                 services.store,
                 client,
                 mode=mode,
@@ -95,9 +99,31 @@ async def sync_catalogue(
                 confirm_deletions=confirm_deletions,
                 overlap=timedelta(seconds=settings.catalogue.overlap_seconds),
                 progress=progress,
-                settings_digest=settings_digest(settings, sandbox=services.sandbox is not None),
+                settings_digest=digest,
                 access=services.access_check(),
             )
+        if mode == "full" and settings.sync.accounts:  # one request per account: full runs only
+            report.accounts = await sync_accounts(services, settings_digest=digest)
+        return report
+
+
+async def sync_accounts(services: Services, *, settings_digest: str | None = None) -> AccountsReport:
+    """The Nextcloud accounts behind the catalogue's login; whatever happens, never raises a SwcError
+    (a refusal or a failure is the report's status: the catalogue sync stands on its own)."""
+    from sync.accounts_sync import AccountsReport, run_accounts_sync
+
+    concurrency = services.settings.catalogue.concurrency  # the catalogue's budget of requests in flight
+    try:
+        async with services.accounts_client(concurrency=concurrency) as accounts:
+            return await run_accounts_sync(
+                services.store,
+                accounts,
+                uid=services.catalogue_user,
+                concurrency=concurrency,
+                settings_digest=settings_digest,
+            )
+    except SwcError as exc:  # another accounts sync holds the lock, or the store failed before the run
+        return AccountsReport("skipped", reason="not_run", params={"error": exc.message}, error=exc.message)
 
 
 @dataclass
@@ -116,13 +142,19 @@ class MainJobReport:
     def exit_code(self) -> int:
         """0 when every step did all it should; 1 only when nothing was saved; else 3 (partial).
 
+        An accounts sync that was refused or failed makes the run partial, never failed.
+
         A failed sync saves nothing, but a journey refresh after it may still have saved issue states: then
         the run is partial, not failed (swc_beheer/exit_codes.py).
         """
         if self.sync.exit_code not in (0, 3):  # the sync failed: its transaction rolled back
             return ExitCode.PARTIAL if self.journey is not None else self.sync.exit_code
         deferred = self.journey is not None and bool(self.journey.refresh.deferred)
-        later_failed = self.journey_error or self.reconcile_error or self.reports_error or deferred
+        accounts = self.sync.accounts
+        accounts_short = accounts is not None and accounts.status not in ("success", "skipped")
+        later_failed = (
+            self.journey_error or self.reconcile_error or self.reports_error or deferred or accounts_short
+        )
         return ExitCode.PARTIAL if (later_failed or self.sync.exit_code == 3) else ExitCode.OK
 
 
@@ -225,7 +257,12 @@ def store_status(settings: Settings) -> tuple[str, LastRun | None, bool]:
 def catalogue_job(settings: Settings, *, full: bool) -> tuple[str, str]:
     run = asyncio.run(sync_catalogue(settings, mode="full" if full else "incremental"))
     counts = {name: (s.new, s.changed, s.deleted) for name, s in run.stats.items()}
-    return run.status, f"run {run.run_id} {run.mode}: (new, changed, deleted) {counts}; {run.error or ''}"
+    message = f"run {run.run_id} {run.mode}: (new, changed, deleted) {counts}; {run.error or ''}"
+    if run.accounts is not None:
+        acc = run.accounts
+        message += f"; accounts {acc.status}: (new, changed, deleted) {(acc.new, acc.changed, acc.deleted)}"
+        message += f" {acc.error}" if acc.error else ""
+    return run.status, message
 
 
 def journey_job(settings: Settings, observations: Observations | None = None) -> tuple[str, str]:

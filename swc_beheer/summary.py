@@ -18,10 +18,12 @@ from swc_beheer.i18n import error_text, messages, t
 if TYPE_CHECKING:
     from swc_beheer.jobs import MainJobReport
     from swc_beheer.journey_jobs import JourneyRunReport
+    from sync.accounts_sync import AccountsReport
     from sync.catalogue_sync import ProgressCallback
     from sync.run_report import RunReport
 
 __all__ = [
+    "accounts_text",
     "completeness_text",
     "render_run_summary",
     "render_run_json",
@@ -139,8 +141,28 @@ def render_run_summary(report: RunReport, lang: str = "nl") -> Group:
     parts: list[RenderableType] = []
     if report.stats:
         parts.append(_table(report, lang))
-    parts += [status, *_notes(report, lang), Text(t("sync.store", lang, location=report.store_location))]
+    parts += [status, *_notes(report, lang)]
+    if report.accounts is not None:
+        accounts = report.accounts
+        parts.append(Text(accounts_text(accounts, lang), style=_STYLE.get(accounts.status, "yellow")))
+    parts.append(Text(t("sync.store", lang, location=report.store_location)))
     return Group(*parts)
+
+
+def accounts_text(report: AccountsReport, lang: str = "nl") -> str:
+    """One line on the accounts sync: what it counted, or why it was partial, failed or skipped."""
+    if report.status == "success":
+        values = {name: _number(getattr(report, name) or 0, lang) for name in _ACCOUNT_COUNTS}
+        return t("accounts.summary", lang, **values)
+    reason = t(f"accounts.reason.{report.reason}", lang, **report.params) if report.reason else ""
+    line = t(f"accounts.{report.status}", lang, reason=reason or report.error or "")
+    if report.status == "partial" and report.listed:
+        values = {name: _number(getattr(report, name) or 0, lang) for name in _ACCOUNT_COUNTS}
+        line += " " + t("accounts.summary", lang, **values)
+    return line
+
+
+_ACCOUNT_COUNTS = ("listed", "new", "changed", "deleted", "never_logged_in", "disabled", "without_contact")
 
 
 def render_run_json(report: RunReport, *, sandbox: bool = False) -> str:

@@ -96,16 +96,20 @@ class Services:
             max_retry_seconds=cfg.max_retry_seconds,
         )
 
-    def accounts_client(self) -> AccountsClient:
-        """A Nextcloud OCS client on the catalogue's backend with the catalogue's credentials."""
+    def accounts_client(self, *, concurrency: int = 2) -> AccountsClient:
+        """A Nextcloud OCS client on the catalogue's backend with the catalogue's credentials.
+
+        `concurrency`: requests in flight (the accounts sync asks once per account; the access check once).
+        """
         cfg = self.settings.catalogue
         return AccountsClient.connect(
             self.catalogue_url,
             user=self.catalogue_user,
             password=self.catalogue_password,
             timeout=cfg.timeout,
-            max_retries=min(cfg.max_retries, 2),  # one small request; a refusal is an answer too
+            max_retries=min(cfg.max_retries, 2),  # small requests; a refusal is an answer too
             max_retry_seconds=min(cfg.max_retry_seconds, 30.0),
+            max_connections=concurrency,
         )
 
     def access_check(self) -> AccessCheck:

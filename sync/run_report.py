@@ -12,6 +12,7 @@ from typing import Any
 
 from store.catalogue_writes import PageCounts
 from store.runs import RunMode, RunStatus
+from sync.accounts_sync import AccountsReport
 from sync.completeness import Judgement
 
 __all__ = [
@@ -94,6 +95,8 @@ class RunReport:
     deletion_brake: float = 0.05
     # full runs: why each type's listing was judged complete or not (sync/completeness.py)
     completeness: dict[str, Judgement] = field(default_factory=dict)
+    # the accounts sync a full run is followed by (sync/accounts_sync.py); its outcome never changes `status`
+    accounts: AccountsReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -127,6 +130,7 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(
+            accounts=self.accounts.to_dict() if self.accounts else None,
             started=self.started.isoformat(),
             finished=self.finished.isoformat() if self.finished else None,
             duration=round(self.duration, 3),

@@ -39,7 +39,9 @@ def test_run_that_saved_its_sync_and_findings_exits_3_when_a_report_cannot_be_wr
     store = open_store(env["SWC_STORE__URL"])
     try:
         with store.engine.connect() as conn:
-            statuses = conn.exec_driver_sql("SELECT status FROM sync_run").scalars().all()
+            statuses = (
+                conn.exec_driver_sql("SELECT status FROM sync_run WHERE source = 'catalogue'").scalars().all()
+            )
             findings = conn.exec_driver_sql("SELECT count(*) FROM finding").scalar_one()
     finally:
         store.close()

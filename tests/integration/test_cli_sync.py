@@ -59,7 +59,9 @@ def test_sync_json_report(env: dict[str, str], catalogue: Catalogue) -> None:
     assert report["status"] == "success" and report["exit_code"] == 0 and report["mode"] == "full"
     assert report["stats"]["usage"]["new"] == len(catalogue.state.ids("gebruik"))
     with open_store(env["SWC_STORE__URL"]).sessions() as session:
-        assert session.execute(sa.select(sync_run.c.status)).scalars().all() == ["success"]
+        runs = session.execute(sa.select(sync_run.c.source, sync_run.c.status).order_by(sync_run.c.id)).all()
+        assert [tuple(r) for r in runs] == [("catalogue", "success"), ("accounts", "success")]
+    assert report["accounts"]["status"] == "success" and report["accounts"]["listed"] > 0
 
 
 def test_held_deletions_exit_3_until_confirmed(env: dict[str, str], catalogue: Catalogue) -> None:
@@ -119,7 +121,10 @@ def test_run_sandbox_syncs_the_embedded_catalogue(tmp_path: object) -> None:
     store = open_store(env["SWC_STORE__URL"])
     try:
         with store.sessions() as session:
-            assert session.execute(sa.select(sync_run.c.status)).scalar_one() == "success"
+            runs = session.execute(
+                sa.select(sync_run.c.source, sync_run.c.status).order_by(sync_run.c.id)
+            ).all()
+            assert [tuple(r) for r in runs] == [("catalogue", "success"), ("accounts", "success")]  # as admin
             organisations = session.execute(
                 sa.text("SELECT count(*) FROM catalogue_organisation")
             ).scalar_one()

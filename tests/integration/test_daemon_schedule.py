@@ -37,7 +37,9 @@ def _runs(url: str) -> list[tuple[str, str]]:
     store = open_store(url)
     try:
         with store.engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT mode, status FROM sync_run ORDER BY id").all()
+            rows = conn.exec_driver_sql(
+                "SELECT mode, status FROM sync_run WHERE source = 'catalogue' ORDER BY id"
+            ).all()
     finally:
         store.close()
     return [(mode, status) for mode, status in rows]

@@ -98,6 +98,9 @@ def daemons_env(server: CatalogueServer, pg_url: str) -> dict[str, str]:
         SWC_CATALOGUE__PAGE_SIZE="40",
         SWC_GITHUB__BASE_URL="sandbox",
         SWC_SYNC__FULL_EVERY="2",
+        # the accounts sync (one 150 ms request per account) would outlast the 18 s health window of a
+        # 6 s schedule; this test is about triggers and kills (accounts: test_accounts_sync.py)
+        SWC_SYNC__ACCOUNTS="false",
         SWC_DAEMON__PORT="0",
         SWC_SCHEDULE__SYNC_CRON="*/6 * * * * *",
         SWC_SCHEDULE__JOURNEY_CRON="2-59/6 * * * * *",

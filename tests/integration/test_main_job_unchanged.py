@@ -5,7 +5,8 @@
 CLI the same way and summarises the result the same way, without any of the service's own code.
 Later work may add tables and report files; every table and file of the summary must still be there with
 the same counts, and the findings must carry the same fingerprints. One deliberate change (issue 12): the
-findings report is now `findings.html` (a stable name) instead of `reconcile-<run>-<lang>.html`.
+findings report is now `findings.html` (a stable name) instead of `reconcile-<run>-<lang>.html`. The run tables
+are shared with later sources (the accounts sync, issue 12): only the catalogue's runs are counted there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ import pytest
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = ROOT / "tests" / "data" / "main_job_before_layout.json"
+CATALOGUE_RUNS = {
+    "sync_run": "SELECT count(*) FROM sync_run WHERE source = 'catalogue'",
+    "sync_run_stats": "SELECT count(*) FROM sync_run_stats WHERE run_id IN "
+    "(SELECT id FROM sync_run WHERE source = 'catalogue')",
+}
 
 
 def _summarise(db: Path, reports: Path) -> dict[str, Any]:
@@ -31,6 +37,8 @@ def _summarise(db: Path, reports: Path) -> dict[str, Any]:
         query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         tables = [row[0] for row in con.execute(query)]
         counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+        for name, sql in CATALOGUE_RUNS.items():
+            counts[name] = con.execute(sql).fetchone()[0]
         fingerprints = sorted(row[0] for row in con.execute("SELECT fingerprint FROM finding"))
     finally:
         con.close()
