@@ -5,8 +5,8 @@
 CLI the same way and summarises the result the same way, without any of the service's own code.
 Later work may add tables and report files; every table and file of the summary must still be there with
 the same counts, and the findings must carry the same fingerprints. One deliberate change (issue 12): the
-findings report is now `findings.html` (a stable name) instead of `reconcile-<run>-<lang>.html`. The run tables
-are shared with later sources (the accounts sync, issue 12): only the catalogue's runs are counted there.
+findings report is now `findings.html` (a stable name) instead of `reconcile-<run>-<lang>.html`. The run
+tables are shared with later sources (the accounts sync, issue 12): only the catalogue's runs count there.
 """
 
 from __future__ import annotations
