@@ -331,6 +331,7 @@ class ReportSettings(_Section):
     show_personal_data: bool = Field(False, description="show users' names and e-mail addresses in reports")
     top: int = Field(20, ge=1, le=1000, description="length of top-N lists (packages, suppliers)")
     recent_days: int = Field(30, ge=1, description="users added within this many days count as recent")
+    active_days: int = Field(90, ge=1, description="users who logged in within this many days are active")
     formats: list[ReportFormat] = Field(
         default_factory=lambda: list[ReportFormat](["html"]),
         description="formats `run` and the daemon write every report in",

@@ -56,6 +56,7 @@ class ReportOptions:
     show_personal_data: bool = False
     top: int = 20
     recent_days: int = 30
+    active_days: int = 90  # a user is active who logged in within this many days
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -21,9 +21,10 @@ from typing import Any
 from connectors.catalogue_models import Organisation
 from reconcile.matching import match_catalogue
 from reconcile.register import Register
-from reports.common import ReportOptions, labels, not_available, of_total, percent, t
+from reports.accounts import AccountFigures, compute_accounts, usage_figures, usage_section
+from reports.common import ReportOptions, labels, of_total, percent, t
 from reports.growth import Growth, growth_section
-from reports.model import Chart, Column, Figure, KeyFigure, Link, Paragraph, Report, Section, Series, Table
+from reports.model import Chart, Column, Figure, KeyFigure, Link, Report, Section, Series, Table
 from store.base import Session, Store
 from store.report_reads import UsageAggregates, read_rows, usage_aggregates
 
@@ -65,6 +66,7 @@ class UsageNumbers:
     totals: dict[str, int] = field(default_factory=dict)
     usages_per_organisation: Counter[str] = field(default_factory=Counter)
     growth: Growth | None = None
+    accounts: AccountFigures | None = None  # the Nextcloud accounts, now (not as of a date)
 
     @property
     def covered(self) -> int:
@@ -182,6 +184,8 @@ def build_usage_report(
 
     numbers = compute_usage(store, register, as_of=as_of, today=options.now.date())
     numbers.growth = compute_growth(store, until=as_of or options.now)
+    if as_of is None:  # the accounts keep no activity history: their figures are today's only
+        numbers.accounts = compute_accounts(store, options)
     return usage_report(numbers, options, as_of=as_of)
 
 
@@ -193,7 +197,7 @@ def usage_report(numbers: UsageNumbers, options: ReportOptions, *, as_of: dateti
         _suppliers(numbers, options),
         _packages(numbers, options),
         _koppelingen(numbers, lang),
-        Section("users", t(lang, "usage.users"), (Paragraph(t(lang, "usage.users_not_available")),)),
+        usage_section(numbers.accounts, lang),
     ]
     if numbers.growth is not None:
         sections.append(growth_section(numbers.growth, lang))
@@ -224,8 +228,7 @@ def _summary(numbers: UsageNumbers, lang: str) -> tuple[KeyFigure, ...]:
         KeyFigure("packages", t(lang, "usage.k.packages"), numbers.totals["package"]),
         KeyFigure("usages", t(lang, "usage.k.usages"), numbers.totals["usage"]),
         KeyFigure("koppelingen", t(lang, "usage.k.koppelingen"), numbers.totals["koppeling"]),
-        not_available(lang, "active_users", "usage.k.active_users"),
-        not_available(lang, "never_logged_in", "usage.k.never_logged_in"),
+        *usage_figures(numbers.accounts, lang),
     )
 
 

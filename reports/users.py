@@ -1,7 +1,7 @@
 """The user overview (journey step 3.3): users per organisation and role, organisations without an
 Organisatie-beheerder, recently added users. Names and e-mail addresses are masked unless the setting
-SWC_REPORTS__SHOW_PERSONAL_DATA allows them. Account activity (never used, disabled) needs the Nextcloud
-accounts and is marked "not yet available" until they are synchronised.
+SWC_REPORTS__SHOW_PERSONAL_DATA allows them. Account activity (never used, disabled, no contactpersoon)
+comes from the Nextcloud accounts (reports/accounts.py), "not available" until they are synchronised.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from reports.common import ReportOptions, labels, mask_email, mask_name, not_available, t
-from reports.model import Cell, Chart, Column, Figure, KeyFigure, Paragraph, Report, Section, Series, Table
+from reports.accounts import AccountFigures, compute_accounts, users_figures, users_section
+from reports.common import ReportOptions, labels, mask_email, mask_name, t
+from reports.model import Cell, Chart, Column, Figure, KeyFigure, Report, Section, Series, Table
 from store.base import Store
 from store.report_reads import read_rows
 
@@ -36,6 +37,7 @@ class UserNumbers:
     users: list[UserRow]
     org_names: dict[str, str]
     org_types: dict[str, str]
+    accounts: AccountFigures | None = None  # the Nextcloud accounts behind the contactpersonen
 
     def users_per_org(self) -> Counter[str]:
         return Counter(u.organisation_id for u in self.users if u.organisation_id)
@@ -81,7 +83,9 @@ def compute_users(store: Store) -> UserNumbers:
 
 
 def build_users_report(store: Store, options: ReportOptions) -> Report:
-    return users_report(compute_users(store), options)
+    numbers = compute_users(store)
+    numbers.accounts = compute_accounts(store, options)
+    return users_report(numbers, options)
 
 
 def users_report(numbers: UserNumbers, options: ReportOptions) -> Report:
@@ -95,15 +99,14 @@ def users_report(numbers: UserNumbers, options: ReportOptions) -> Report:
         KeyFigure("organisations", t(lang, "users.k.organisations"), len(per_org)),
         KeyFigure("without_admin", t(lang, "users.k.without_admin"), len(without)),
         KeyFigure("recent", t(lang, "users.k.recent"), len(recent)),
-        not_available(lang, "never_used", "users.k.never_used"),
-        not_available(lang, "disabled", "users.k.disabled"),
+        *users_figures(numbers.accounts, lang),
     )
     sections = (
         _roles(numbers, lang),
         _per_org(numbers, options),
         _without_admin(numbers, without, options),
         _recent(numbers, recent, options),
-        Section("accounts", t(lang, "users.accounts"), (Paragraph(t(lang, "users.accounts_not_available")),)),
+        users_section(numbers.accounts, options, numbers.org_names),
     )
     return Report(
         name="users",

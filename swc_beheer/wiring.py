@@ -415,5 +415,6 @@ def report_options(
         show_personal_data=cfg.show_personal_data,
         top=cfg.top,
         recent_days=cfg.recent_days,
+        active_days=cfg.active_days,
         now=now or datetime.now(UTC),
     )

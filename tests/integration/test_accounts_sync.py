@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -175,10 +175,10 @@ def test_the_sandbox_accounts_land_in_the_store_as_served(sandbox: Sandbox, stor
     assert active == expected_active(truth)
 
 
-def expected_active(truth: Served) -> dict[str | None, int]:
+def expected_active(truth: Served, since: datetime = SINCE) -> dict[str | None, int]:
     counts: dict[str | None, int] = {}
     for user in truth.users.values():
-        if user["enabled"] is False or user["lastLogin"] < SINCE.timestamp() * 1000:
+        if user["enabled"] is False or user["lastLogin"] < since.timestamp() * 1000:
             continue
         contact = truth.contact_of(user)
         link = contact.get("organisatie") if contact else None
@@ -299,3 +299,41 @@ def test_the_accounts_sync_can_be_switched_off_and_follows_full_runs_only(
     assert json.loads(result.stdout)["accounts"] is None
     assert stored(store_url, "SELECT count(*) FROM nextcloud_account")[0][0] == 0
     assert [s for (s,) in stored(store_url, "SELECT source FROM sync_run")] == ["catalogue", "catalogue"]
+
+
+def test_the_usage_and_users_reports_show_the_accounts(
+    sandbox: Sandbox, store_url: str, tmp_path: Any
+) -> None:
+    """Active users per organisation type, never logged in, disabled, without contactpersoon: in the reports,
+    equal to what the sandbox serves (counted here), with e-mail addresses masked."""
+    truth = served(sandbox)
+    env = env_for(sandbox, store_url, "admin")
+    assert sync(env)[0] == 0
+    days = int((datetime.now(UTC) - SINCE).days)  # the reports' "active" window reaches back to SINCE
+    env["SWC_REPORTS__ACTIVE_DAYS"] = str(days)
+    runner = CliRunner()
+    for name in ("usage", "users"):
+        done = runner.invoke(app, ["report", name, "--format", "json", "--out", str(tmp_path)], env=env,
+                             catch_exceptions=False)  # fmt: skip
+        assert done.exit_code == 0, done.stdout
+    usage = json.loads((tmp_path / "usage.json").read_text(encoding="utf-8"))
+    users = json.loads((tmp_path / "users.json").read_text(encoding="utf-8"))
+    since = datetime.now(UTC) - timedelta(days=days)
+    active = {k: v for k, v in expected_active(truth, since).items() if v}
+    never = [u for u, d in truth.users.items() if d["lastLogin"] == 0]
+    disabled = [u for u, d in truth.users.items() if d["enabled"] is False]
+    assert usage["summary"]["active_users"]["value"] == sum(active.values())
+    assert usage["summary"]["never_logged_in"]["value"] == len(never)
+    (section,) = [s for s in usage["sections"] if s["key"] == "users"]
+    (table,) = section["tables"]
+    shown = {row["organisation_type"]: row["active_users"] for row in table["rows"]}
+    assert shown == {(k if k else "(no contactpersoon)"): v for k, v in active.items()}
+    assert users["summary"]["never_used"]["value"] == len(never)
+    assert users["summary"]["disabled"]["value"] == len(disabled)
+    (accounts,) = [s for s in users["sections"] if s["key"] == "accounts"]
+    tables = {t["key"]: t for t in accounts["tables"]}
+    assert len(tables["never_used"]["rows"]) == len(never)
+    assert len(tables["disabled"]["rows"]) == len(disabled)
+    addresses = {d["email"] for d in truth.users.values() if d.get("email")}
+    text = json.dumps(users)
+    assert not [a for a in addresses if a in text]  # masked unless SWC_REPORTS__SHOW_PERSONAL_DATA
