@@ -168,7 +168,7 @@ class SyncSettings(_Section):
     accounts: bool = Field(
         True,
         description="after every full catalogue sync, also sync the Nextcloud accounts (OCS provisioning "
-        "API: needs an admin login, asks once per account)",
+        "API: needs an admin login, reads 500 accounts a request; Nextcloud before 14: one per account)",
     )
 
 

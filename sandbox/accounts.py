@@ -12,8 +12,12 @@ accounts that can log in with an app password:
 
 ``ocs_response(book, request, caller)`` answers ``/ocs/v1.php`` and ``/ocs/v2.php`` as Nextcloud's
 provisioning_api does (read from its ``UsersController``): ``cloud/users`` lists every uid for an admin and
-an **empty list** (200) for anyone else; ``cloud/users/{uid}`` and ``cloud/users/{uid}/groups`` answer an
-admin, or the account itself, and **404 / statuscode 998** for another account (older Nextcloud: 997 / 401);
+an **empty list** (200) for anyone else; ``cloud/users/details`` (Nextcloud 14+, ``getUsersDetails``) the
+same page of accounts as an object keyed by uid whose values are what ``cloud/users/{uid}`` answers, or
+``[]`` when the page is empty (PHP encodes an empty array, or one keyed ``0..n-1``, as a JSON list); both
+page with ``limit`` (none: everything) and ``offset``, in uid order; ``cloud/users/{uid}`` and
+``cloud/users/{uid}/groups`` answer an admin, or the account itself, and **404 / statuscode 998** for another
+account (older Nextcloud: 997 / 401);
 without ``OCS-APIRequest: true`` a Basic-auth request fails the CSRF check (412); without a login: 401 / 997.
 JSON with ``format=json`` (or an ``Accept: application/json`` header), XML otherwise.
 """
@@ -247,6 +251,8 @@ def ocs_response(
         return _ocs(request, v2, 998, _INVALID_QUERY)
     if len(parts) == 2:
         return _ocs(request, v2, 100, data={"users": _list_users(book, request, caller)})
+    if parts[2:] == ["details"]:  # Nextcloud routes it before cloud/users/{uid}: it wins over a uid "details"
+        return _ocs(request, v2, 100, data={"users": _users_details(book, request, caller)})
     target = book.get(parts[2])
     allowed = target is not None and (caller.is_admin or target.uid.casefold() == caller.uid.casefold())
     if target is None or not allowed or len(parts) > 4 or (len(parts) == 4 and parts[3] != "groups"):
@@ -269,6 +275,24 @@ def _list_users(book: AccountBook, request: Request, caller: Account) -> list[st
     offset = _int(request.first("offset"), 0)
     limit = _int(request.first("limit"), 0)
     return uids[offset : offset + limit] if limit > 0 else uids[offset:]
+
+
+def _users_details(book: AccountBook, request: Request, caller: Account) -> dict[str, Any] | list[Any]:
+    """``getUsersDetails``: the page ``_list_users`` gives, each uid with what an admin's lookup shows."""
+    details: dict[str, Any] = {}
+    for uid in _list_users(book, request, caller):
+        account = book.get(uid)
+        assert account is not None  # listed from the book itself
+        details[uid] = _user_data(account, with_enabled=True)
+    return _php_array(details)
+
+
+def _php_array(mapping: dict[str, Any]) -> dict[str, Any] | list[Any]:
+    """What PHP's json_encode makes of an array keyed by ``mapping``'s keys: a list when the keys are
+    ``0..n-1`` in order (an empty array included: ``[]``), an object otherwise."""
+    if list(mapping) == [str(i) for i in range(len(mapping))]:
+        return list(mapping.values())
+    return mapping
 
 
 def _int(value: str | None, default: int) -> int:

@@ -321,13 +321,22 @@ def _join_key(column_email: Any, column_uid: Any) -> Any:
 
 def load_account_links(session: Session) -> list[AccountLink]:
     """Every live account with its contactpersoon, that one's organisation and type (None where absent)."""
-    a, c, o = nextcloud_account, contact, organisation
-    joined = a.outerjoin(
-        c,
-        sa.and_(
-            sa.func.lower(sa.func.trim(c.c.email)) == _join_key(a.c.email, a.c.uid), c.c.deleted_at.is_(None)
-        ),
-    ).outerjoin(o, sa.and_(o.c.id == c.c.organisation_id, o.c.deleted_at.is_(None)))
+    a, o = nextcloud_account, organisation
+    # The live contacts with their join key, materialised: joined on the expression itself, SQLite compared
+    # every account with every contact (4,000 x 4,000: 14 s); on the materialised key it builds an index.
+    c = (
+        sa.select(
+            sa.func.lower(sa.func.trim(contact.c.email)).label("address"),
+            contact.c.id,
+            contact.c.organisation_id,
+        )
+        .where(contact.c.deleted_at.is_(None))
+        .cte("live_contact")
+        .prefix_with("MATERIALIZED")  # SQLite 3.35+, PostgreSQL 12+
+    )
+    joined = a.outerjoin(c, c.c.address == _join_key(a.c.email, a.c.uid)).outerjoin(
+        o, sa.and_(o.c.id == c.c.organisation_id, o.c.deleted_at.is_(None))
+    )
     stmt = (
         sa.select(a, c.c.id.label("contact_id"), c.c.organisation_id, o.c.type.label("organisation_type"))
         .select_from(joined)

@@ -102,7 +102,7 @@ async def sync_catalogue(
                 settings_digest=digest,
                 access=services.access_check(),
             )
-        if mode == "full" and settings.sync.accounts:  # one request per account: full runs only
+        if mode == "full" and settings.sync.accounts:  # full runs only (old Nextcloud: a request per account)
             report.accounts = await sync_accounts(services, settings_digest=digest)
         return report
 

@@ -99,7 +99,7 @@ class Services:
     def accounts_client(self, *, concurrency: int = 2) -> AccountsClient:
         """A Nextcloud OCS client on the catalogue's backend with the catalogue's credentials.
 
-        `concurrency`: requests in flight (the accounts sync asks once per account; the access check once).
+        `concurrency`: requests in flight (an old Nextcloud's accounts sync asks once per account).
         """
         cfg = self.settings.catalogue
         return AccountsClient.connect(

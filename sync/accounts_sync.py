@@ -3,8 +3,10 @@
 `run_accounts_sync(store, accounts, uid=...)` returns an AccountsReport; it never prints and never raises a
 ConnectorError (the accounts are the catalogue sync's companion: their failure must not fail it).
 
-* Who may list: Nextcloud answers `cloud/users` with an empty list, not an error, to anyone outside the
-  `admin` group. So the run first asks for the caller's own groups (any account may): not an admin means a
+* Listing: the accounts come from `AccountsClient.fetch_accounts` (`cloud/users/details`, `page_size` a
+  request; an older Nextcloud one request per account, `concurrency` at a time).
+* Who may list: Nextcloud answers `cloud/users(/details)` with an empty list, not an error, to anyone outside
+  the `admin` group. So the run first asks for the caller's own groups (any account may): not an admin means a
   **partial** run (reason `not_admin`) that saves and deletes nothing.
 * Complete listing: an admin's listing must include the caller itself; otherwise (reason
   `listing_incomplete`) what was listed is saved and nothing is deleted. Only a complete listing by an admin
@@ -22,7 +24,7 @@ Reasons are message keys below `accounts.reason.` (swc_beheer/messages), with `p
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -61,9 +63,9 @@ class AccountsSource(Protocol):
 
     async def fetch_groups(self, uid: str) -> list[str]: ...
 
-    async def fetch_account(self, uid: str) -> Account: ...
-
-    def fetch_uids(self, *, search: str = "", page_size: int = 500) -> AsyncIterator[str]: ...
+    def fetch_accounts(
+        self, *, search: str = "", page_size: int = 500, concurrency: int = 1
+    ) -> AsyncIterator[Account]: ...
 
 
 @dataclass
@@ -140,21 +142,6 @@ def account_state(account: Account) -> AccountState:
     )
 
 
-async def _fetch_all(source: AccountsSource, uids: Sequence[str], concurrency: int) -> list[Account]:
-    """Every listed account's details, `concurrency` at a time; one gone meanwhile (404) is left out."""
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(uid: str) -> Account | None:
-        async with gate:
-            try:
-                return await source.fetch_account(uid)
-            except NotFound:  # deleted between the listing and the lookup: it is gone
-                return None
-
-    found = await asyncio.gather(*(one(uid) for uid in uids))
-    return [account for account in found if account is not None]
-
-
 async def _list(source: AccountsSource, uid: str, page_size: int, concurrency: int) -> _Listing:
     groups = await source.fetch_groups(uid)
     if ADMIN_GROUP not in groups:
@@ -165,11 +152,12 @@ async def _list(source: AccountsSource, uid: str, page_size: int, concurrency: i
             {"uid": uid, "group": ADMIN_GROUP},
             f"{uid} is not in the Nextcloud group {ADMIN_GROUP!r}: Nextcloud lists no accounts to it",
         )
-    uids = [listed async for listed in source.fetch_uids(page_size=page_size)]
-    states = [account_state(a) for a in await _fetch_all(source, uids, concurrency)]
-    if uid.casefold() not in {listed.casefold() for listed in uids}:
-        error = f"the account list of {uid} does not hold {uid} itself ({len(uids)} listed): it is incomplete"
-        return _Listing(states, False, "listing_incomplete", {"uid": uid, "listed": len(uids)}, error)
+    listed = [a async for a in source.fetch_accounts(page_size=page_size, concurrency=concurrency)]
+    states = [account_state(a) for a in listed]
+    if uid.casefold() not in {a.uid.casefold() for a in listed}:
+        count = len(listed)
+        error = f"the account list of {uid} does not hold {uid} itself ({count} listed): it is incomplete"
+        return _Listing(states, False, "listing_incomplete", {"uid": uid, "listed": count}, error)
     return _Listing(states, True)
 
 

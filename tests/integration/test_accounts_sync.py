@@ -143,6 +143,8 @@ def test_the_sandbox_accounts_land_in_the_store_as_served(sandbox: Sandbox, stor
     without = {u for u, d in truth.users.items() if truth.contact_of(d) is None}
     assert (accounts["status"], accounts["reason"]) == ("success", None)
     assert accounts["listed"] == accounts["new"] == accounts["live"] == len(truth.users)
+    # the caller's groups, then cloud/users/details in pages of 500 (after a full last page: an empty one)
+    assert accounts["requests"] == 1 + len(truth.users) // 500 + 1
     assert (accounts["never_logged_in"], accounts["disabled"], accounts["without_contact"]) == (
         len(never),
         len(disabled),
