@@ -36,6 +36,7 @@ def _env(url: str, store_url: str, lang: str) -> dict[str, str]:
         "SWC_CATALOGUE__PAGE_SIZE": "5",  # many small pages: the run is long enough to stop half-way
         "SWC_CATALOGUE__CONCURRENCY": "1",
         "SWC_LANGUAGE": lang,
+        "SWC_SYNC__ACCOUNTS": "false",  # the catalogue run is the one stopped here
     }
 
 
