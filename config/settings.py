@@ -366,7 +366,7 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(
         None,
         description="where `run` writes its HTML reports (default: 'reports' beside a SQLite database, "
-        "else ./reports)",
+        "else ./swc-reports)",
     )
     catalogue: CatalogueSettings = CatalogueSettings()
     github: GitHubSettings = GitHubSettings()

@@ -193,15 +193,20 @@ async def run_main_job(
 
 
 def default_report_dir(settings: Settings) -> Path:
-    """SWC_REPORTS_DIR, else `reports/` beside a SQLite database file, else ./reports."""
+    """SWC_REPORTS_DIR, else `reports/` beside a SQLite database file, else ./swc-reports.
+
+    Not ./reports: run from a checkout, that is the `reports` package itself.
+    """
     from sqlalchemy.engine import make_url
 
     if settings.reports_dir is not None:
         return settings.reports_dir
     url = make_url(settings.store.url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database or "").resolve().parent / "reports"
-    return Path("reports")
+        beside = Path(url.database or "").resolve().parent / "reports"
+        if not (beside / "__init__.py").exists():  # a database in the checkout's root: not into the package
+            return beside
+    return Path("swc-reports")
 
 
 def write_reports(report: MainJobReport, directory: Path, lang: str, settings: Settings) -> list[Path]:

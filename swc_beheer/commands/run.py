@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--reports",
             help="Where to write the board and findings (default: SWC_REPORTS_DIR, else 'reports' beside a "
-            "SQLite database, else ./reports).",
+            "SQLite database, else ./swc-reports).",
         ),
     ) -> None:
         """Run the main job once: full catalogue sync, journey issue refresh, reconciliation, reports.
