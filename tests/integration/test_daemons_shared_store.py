@@ -87,11 +87,12 @@ def server(make_catalogue_server: Callable[..., CatalogueServer]) -> CatalogueSe
 
 
 @pytest.fixture
-def daemons_env(server: CatalogueServer, pg_url: str) -> dict[str, str]:
+def daemons_env(server: CatalogueServer, pg_url: str, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWC_")}
     env.update(
         PYTHONPATH=str(ROOT),
         SWC_STORE__URL=pg_url,
+        SWC_REPORTS_DIR=str(tmp_path / "reports"),
         SWC_CATALOGUE__BASE_URL=server.url,
         SWC_CATALOGUE__USER=server.user,
         SWC_CATALOGUE__PASSWORD=server.password,
