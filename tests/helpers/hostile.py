@@ -62,7 +62,8 @@ def run_pipeline(dataset: dict[str, list[dict[str, Any]]], store_url: str, out: 
     store = open_store(store_url)
     try:
         with store.sessions() as session:
-            run_id = session.execute(sa.select(sa.func.max(sync_run.c.id))).scalar_one()
+            catalogue_runs = sa.select(sa.func.max(sync_run.c.id)).where(sync_run.c.source == "catalogue")
+            run_id = session.execute(catalogue_runs).scalar_one()
             table = ENTITY_TABLES["organisation"]
             rows = session.execute(
                 sa.select(table).where(table.c.last_run_id == run_id, table.c.deleted_at.is_(None))
