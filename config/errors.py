@@ -11,7 +11,8 @@ the CLI ends with (tests/test_error_tree.py keeps this drawing and the code in s
     │  ├─ NotFound            connectors.errors            exit 1  404 on a named register, schema or object
     │  ├─ RateLimited         connectors.errors            exit 1  429 or an exhausted budget; .reset_at
     │  └─ UnexpectedPayload   connectors.errors            exit 1  the response broke the API contract
-    │     └─ RecordError      connectors.catalogue_models  exit 1  one catalogue object the sync skips
+    │     ├─ RecordError      connectors.catalogue_models  exit 1  one catalogue object the sync skips
+    │     └─ NoOcsEnvelope    connectors.accounts          exit 1  JSON without an OCS envelope
     ├─ JourneyError           journey.errors               exit 1  a journey document or board
     │  └─ JourneyParseError   journey.errors               exit 1  .path and .line of the offending text
     ├─ StoreError             store.errors                 exit 1  the database could not be opened or written

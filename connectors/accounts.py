@@ -46,7 +46,7 @@ _DETAILS = "users/details"
 log = logging.getLogger(__name__)
 
 
-class _NoEnvelope(UnexpectedPayload):
+class NoOcsEnvelope(UnexpectedPayload):
     """The answer is JSON but no OCS envelope: not the provisioning API (or not this route of it)."""
 
 
@@ -71,7 +71,7 @@ def _data(body: Any, url: str) -> Any:
     ocs = body.get("ocs") if isinstance(body, dict) else None
     meta = ocs.get("meta") if isinstance(ocs, dict) else None
     if not isinstance(ocs, dict) or not isinstance(meta, dict) or "data" not in ocs:
-        raise _NoEnvelope(
+        raise NoOcsEnvelope(
             f"{SERVICE}: {url} answered without an OCS envelope",
             service=SERVICE,
             url=url,
@@ -249,7 +249,7 @@ class AccountsClient:
     ) -> dict[str, Any] | list[Any]:
         try:
             data = await self._get(_DETAILS, "the user details list", offset=offset, **params)
-        except (NotFound, _NoEnvelope) as exc:
+        except (NotFound, NoOcsEnvelope) as exc:
             if offset == 0:
                 raise _NoDetailsRoute from exc
             raise
